@@ -1,0 +1,5 @@
+//! The on-disk index.
+
+mod types;
+
+pub use types::*;
