@@ -1,0 +1,228 @@
+//! The indexing pipeline: scan → diff → chunk → store (BM25 first) → embed.
+//! Stages overlap through bounded channels so memory stays bounded and the
+//! cores stay busy; every stage's busy time lands in [`IndexReport`].
+
+mod chunk_stage;
+mod diff;
+mod embed_stage;
+mod timings;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use amanmcp_index::IndexWriter;
+use amanmcp_scanner::ScannedFile;
+
+use crate::paths::relative_string;
+use crate::{CancelFlag, Engine, EngineError, IndexReport, ProgressSink};
+
+pub(crate) use timings::StageTimes;
+
+impl Engine {
+    /// Brings the index in line with the working tree: new and changed files
+    /// are chunked and stored (BM25 committed first, so keyword search works
+    /// early), vanished files removed, then missing vectors embedded (the
+    /// embedding cache answers for text seen before). `force` rebuilds from
+    /// scratch, still reusing cached vectors. Cancelling commits what is done;
+    /// the next run resumes.
+    pub fn index(
+        &self,
+        force: bool,
+        progress: &dyn ProgressSink,
+        cancel: &CancelFlag,
+    ) -> Result<IndexReport, EngineError> {
+        let started = Instant::now();
+        let mut times = StageTimes::default();
+        let mut report = IndexReport::default();
+        let mut guard = self.writer()?;
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| EngineError::Busy("index writer unavailable".into()))?;
+        self.prepare_writer(writer, force, progress)?;
+
+        progress.phase("scan", None);
+        let scan = times.time("scan", || {
+            amanmcp_scanner::scan(&self.root, &self.scan_options)
+                .map_err(|e| EngineError::Scan(e.to_string()))
+        })?;
+        report.files_scanned = scan.files.len() as u64;
+        report.files_skipped = scan.skipped.len() as u64;
+        for s in &scan.skipped {
+            tracing::debug!(path = %s.path, reason = %s.reason, "skipped");
+        }
+
+        let known = times.time("store", || writer.files())?;
+        let plan = diff::plan(scan.files, &known);
+        report.files_added = plan.added;
+        report.files_modified = plan.modified;
+        report.files_unchanged = plan.unchanged;
+        report.files_removed = plan.removed.len() as u64;
+        times.time("store", || -> Result<(), EngineError> {
+            for path in &plan.removed {
+                writer.remove_file(path)?;
+            }
+            Ok(())
+        })?;
+
+        let pending_before = writer.pending_count()?;
+        self.chunk_and_store(writer, plan.to_index, progress, cancel, &mut report, &mut times)?;
+        let newly_pending = writer.pending_count()?.saturating_sub(pending_before);
+        report.chunks_cached = report.chunks_written.saturating_sub(newly_pending);
+        if !cancel.is_cancelled() {
+            self.embed_pending(writer, progress, cancel, &mut report, &mut times)?;
+        }
+        self.finish_report(writer, &mut report, times, started, cancel)?;
+        progress.finish();
+        Ok(report)
+    }
+
+    /// Updates just the given files (absolute paths, from the watcher):
+    /// changed ones are re-chunked, deleted or now-ignored ones removed.
+    /// A path that is an existing directory triggers a full reconcile.
+    pub fn update_paths(
+        &self,
+        paths: &[PathBuf],
+        cancel: &CancelFlag,
+    ) -> Result<IndexReport, EngineError> {
+        if paths.iter().any(|p| p.is_dir()) {
+            return self.index(false, &crate::NoProgress, cancel);
+        }
+        let started = Instant::now();
+        let mut times = StageTimes::default();
+        let mut report = IndexReport::default();
+        let mut guard = self.writer()?;
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| EngineError::Busy("index writer unavailable".into()))?;
+        self.prepare_writer(writer, false, &crate::NoProgress)?;
+        let known = writer.files()?;
+        let mut to_index: Vec<ScannedFile> = Vec::new();
+        for abs in paths {
+            let Some(rel) = self.relative(abs) else {
+                continue;
+            };
+            let indexable = abs.is_file() && self.is_indexable(abs);
+            let scanned = if indexable {
+                times.time("scan", || scan_one(abs, &rel, &self.scan_options))
+            } else {
+                None
+            };
+            match scanned {
+                Some(file) => match known.get(&rel) {
+                    Some(rec) if rec.hash == file.hash => report.files_unchanged += 1,
+                    Some(_) => {
+                        report.files_modified += 1;
+                        to_index.push(file)
+                    }
+                    None => {
+                        report.files_added += 1;
+                        to_index.push(file)
+                    }
+                },
+                None => {
+                    let prefix = format!("{rel}/");
+                    for path in known.keys() {
+                        if *path == rel || path.starts_with(&prefix) {
+                            writer.remove_file(path)?;
+                            report.files_removed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        report.files_scanned = paths.len() as u64;
+        self.chunk_and_store(
+            writer,
+            to_index,
+            &crate::NoProgress,
+            cancel,
+            &mut report,
+            &mut times,
+        )?;
+        if !cancel.is_cancelled() {
+            self.embed_pending(writer, &crate::NoProgress, cancel, &mut report, &mut times)?;
+        }
+        self.finish_report(writer, &mut report, times, started, cancel)?;
+        Ok(report)
+    }
+
+    /// Records the embedder identity (a change drops old vectors so models
+    /// never mix) and clears the index for `--force`.
+    fn prepare_writer(
+        &self,
+        writer: &mut IndexWriter,
+        force: bool,
+        progress: &dyn ProgressSink,
+    ) -> Result<(), EngineError> {
+        if let Some(spec) = self.embedding_spec() {
+            if writer.set_embedding_spec(Some(&spec))? {
+                progress.message(&format!(
+                    "embedding model is now {} ({}d): vectors will be rebuilt (cached ones reused)",
+                    spec.model_id, spec.dims
+                ));
+            }
+        }
+        if force {
+            writer.clear()?;
+        }
+        Ok(())
+    }
+
+    fn finish_report(
+        &self,
+        writer: &mut IndexWriter,
+        report: &mut IndexReport,
+        times: StageTimes,
+        started: Instant,
+        cancel: &CancelFlag,
+    ) -> Result<(), EngineError> {
+        let stats = writer.stats()?;
+        report.chunks_total = stats.chunks;
+        report.pending_embeddings = stats.pending_embeddings;
+        report.cancelled = cancel.is_cancelled();
+        report.stages_ms = times.into_map();
+        report.wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(())
+    }
+
+    /// `/`-separated path relative to the root, if `abs` is inside it.
+    fn relative(&self, abs: &Path) -> Option<String> {
+        let rel = abs.strip_prefix(&self.root).ok()?;
+        let rel = relative_string(rel);
+        (!rel.is_empty()).then_some(rel)
+    }
+}
+
+/// Scans a single file the way the full scan would (size, binary, hash).
+fn scan_one(
+    abs: &Path,
+    rel: &str,
+    opts: &amanmcp_scanner::ScanOptions,
+) -> Option<ScannedFile> {
+    let meta = std::fs::metadata(abs).ok()?;
+    if meta.len() > opts.max_file_size {
+        return None;
+    }
+    let bytes = std::fs::read(abs).ok()?;
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return None;
+    }
+    let first_line = std::str::from_utf8(&bytes[..bytes.len().min(256)])
+        .ok()
+        .and_then(|s| s.lines().next());
+    let language = amanmcp_scanner::detect_language(abs, first_line)?;
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0);
+    Some(ScannedFile {
+        path: rel.to_string(),
+        abs_path: abs.to_path_buf(),
+        language,
+        size: meta.len(),
+        mtime_ns,
+        hash: blake3::hash(&bytes).to_hex().to_string(),
+    })
+}
