@@ -19,8 +19,10 @@
 //! index for a fused BM25 + vector ranking and shapes it into [`SearchOutput`].
 
 mod config;
+mod dry_run;
 mod engine;
 mod error;
+pub mod eval;
 mod output;
 mod paths;
 mod pipeline;
@@ -29,12 +31,15 @@ mod query;
 mod search;
 
 pub use config::{project_config_path, user_config_path, Config, ConfigOverrides, FileConfig};
-pub use engine::{BackendInfo, Engine};
+pub use dry_run::DryRunReport;
+pub use engine::{BackendInfo, Engine, INDEX_DIR};
 pub use error::EngineError;
 pub use output::{ChunkText, IndexReport, RankDebug, ResultItem, SearchOutput, Status};
 pub use progress::{CancelFlag, NoProgress, ProgressSink};
 pub use query::{Query, QueryScope};
 
 pub use amanmcp_chunker::ChunkKind;
+/// Model registry and resolution, for `amanmcp model`.
+pub use amanmcp_embed::models;
 pub use amanmcp_index::SearchMode;
 pub use amanmcp_scanner::Language;

@@ -3,6 +3,7 @@
 //! `.amanmcp.yaml`, the user's `~/.config/amanmcp/config.yaml`, defaults.
 //! Every key of `.amanmcp.yaml.example` maps to one field here.
 
+mod describe;
 mod env;
 mod file;
 
