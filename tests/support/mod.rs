@@ -177,7 +177,6 @@ impl Fixture {
         cmd.current_dir(self.root())
             .env("AMANMCP_NO_USER_CONFIG", "1")
             .env("AMANMCP_ALLOW_DOWNLOAD", "false")
-            .env("AMANMCP_CACHE_PATH", self.root().join(".amanmcp-test-cache.sqlite"))
             .env_remove("AMANMCP_DEVICE")
             .env_remove("RUST_LOG");
         for (k, v) in self.env {
