@@ -63,7 +63,7 @@ pub(super) fn apply(
         };
     }
     if let Some(v) = get("AMANMCP_CACHE_PATH") {
-        c.cache_path = Some(v.into());
+        c.cache_path = Some(super::file::expand_tilde(&v));
     }
     if let Some(v) = get("AMANMCP_MAX_CHUNK_TOKENS") {
         c.max_chunk_tokens = num(&v, "AMANMCP_MAX_CHUNK_TOKENS")?;

@@ -143,7 +143,7 @@ impl FileConfig {
             assign(&mut c.batch_token_budget, s.batch_token_budget);
             set(&mut c.threads, s.threads);
             assign(&mut c.allow_download, s.allow_download);
-            set(&mut c.cache_path, s.cache_path.map(Into::into));
+            set(&mut c.cache_path, s.cache_path.map(|p| expand_tilde(&p)));
         }
         if let Some(s) = self.chunking {
             assign(&mut c.max_chunk_tokens, s.max_tokens);
@@ -181,5 +181,13 @@ fn set<T>(slot: &mut Option<T>, v: Option<T>) {
 fn assign<T>(slot: &mut T, v: Option<T>) {
     if let Some(v) = v {
         *slot = v;
+    }
+}
+
+/// `~/x` → `$HOME/x`, as users write paths in YAML.
+pub(super) fn expand_tilde(p: &str) -> std::path::PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(p),
     }
 }
