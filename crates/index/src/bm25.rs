@@ -1,0 +1,248 @@
+//! The tantivy BM25 store (derived from SQLite): schema, documents, queries.
+
+use crate::error::{IndexError, IoContext};
+use crate::rows::ChunkRow;
+use crate::tokenizer;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use tantivy::collector::{FilterCollector, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STRING,
+};
+use tantivy::{Index, TantivyDocument, Term};
+
+/// Field handles of the BM25 schema.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub cid: Field,
+    pub file: Field,
+    pub path: Field,
+    pub symbol: Field,
+    pub qual: Field,
+    pub doc: Field,
+    pub body: Field,
+}
+
+/// Query-time weight of each text field (symbol and path above body).
+const FIELD_WEIGHTS: [(FieldName, f32); 5] = [
+    (FieldName::Symbol, 3.0),
+    (FieldName::Qual, 2.0),
+    (FieldName::Path, 1.5),
+    (FieldName::Doc, 1.0),
+    (FieldName::Body, 1.0),
+];
+
+#[derive(Clone, Copy)]
+enum FieldName {
+    Symbol,
+    Qual,
+    Path,
+    Doc,
+    Body,
+}
+
+fn text(analyzer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    )
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        cid: b.add_u64_field("cid", INDEXED | FAST),
+        file: b.add_text_field("file", STRING),
+        path: b.add_text_field("path", text(tokenizer::CODE)),
+        symbol: b.add_text_field("symbol", text(tokenizer::CODE)),
+        qual: b.add_text_field("qual", text(tokenizer::CODE)),
+        doc: b.add_text_field("doc", text(tokenizer::CODE_STEM)),
+        body: b.add_text_field("body", text(tokenizer::CODE_STEM)),
+    };
+    (b.build(), fields)
+}
+
+/// An opened tantivy index with our analyzers registered.
+pub(crate) struct Bm25Index {
+    pub index: Index,
+    pub fields: Fields,
+}
+
+impl Bm25Index {
+    /// Opens the index in `dir`, creating it when absent. A damaged index is
+    /// reported as `None` so the writer can recreate it from SQLite.
+    pub fn open_or_create(dir: &Path) -> Result<(Bm25Index, bool), IndexError> {
+        std::fs::create_dir_all(dir).at(dir)?;
+        let (schema, fields) = schema();
+        let exists = dir.join("meta.json").exists();
+        let mut fresh = false;
+        let index = if exists {
+            match Index::open_in_dir(dir) {
+                Ok(index) if index.schema() == schema => index,
+                _ => {
+                    tracing::warn!(dir = %dir.display(), "BM25 index unreadable or outdated; recreating it");
+                    std::fs::remove_dir_all(dir).at(dir)?;
+                    std::fs::create_dir_all(dir).at(dir)?;
+                    fresh = true;
+                    Index::create_in_dir(dir, schema)?
+                }
+            }
+        } else {
+            fresh = true;
+            Index::create_in_dir(dir, schema)?
+        };
+        register(&index);
+        Ok((Bm25Index { index, fields }, fresh))
+    }
+
+    /// Opens an existing index for reading.
+    pub fn open(dir: &Path) -> Result<Bm25Index, IndexError> {
+        let (_, fields) = schema();
+        let index = Index::open_in_dir(dir)?;
+        register(&index);
+        Ok(Bm25Index { index, fields })
+    }
+
+    /// The SQLite data generation the last commit reflects.
+    pub fn committed_generation(&self) -> Result<Option<i64>, IndexError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.and_then(|p| p.parse().ok()))
+    }
+
+    /// The document for one chunk.
+    pub fn document(&self, row: &ChunkRow) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_u64(f.cid, row.cid as u64);
+        d.add_text(f.file, &row.path);
+        d.add_text(f.path, &row.path);
+        if let Some(s) = &row.symbol {
+            d.add_text(f.symbol, s);
+        }
+        for s in [&row.qualified, &row.scope, &row.signature].into_iter().flatten() {
+            d.add_text(f.qual, s);
+        }
+        let (doc, body) = split_comments(&row.content, row.language.is_doc());
+        if !doc.is_empty() {
+            d.add_text(f.doc, &doc);
+        }
+        if !body.is_empty() {
+            d.add_text(f.body, &body);
+        }
+        d
+    }
+
+    /// Query matching any analyzed term of `text` in any field (OR semantics,
+    /// BM25-scored, field-weighted). `None` when the text has no terms.
+    pub fn query(&self, text: &str) -> Result<Option<Box<dyn Query>>, IndexError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (name, weight) in FIELD_WEIGHTS {
+            let field = match name {
+                FieldName::Symbol => self.fields.symbol,
+                FieldName::Qual => self.fields.qual,
+                FieldName::Path => self.fields.path,
+                FieldName::Doc => self.fields.doc,
+                FieldName::Body => self.fields.body,
+            };
+            let mut analyzer = self.index.tokenizer_for_field(field)?;
+            let mut seen = HashSet::new();
+            let mut stream = analyzer.token_stream(text);
+            while let Some(tok) = stream.next() {
+                if seen.insert(tok.text.clone()) {
+                    let term = Term::from_field_text(field, &tok.text);
+                    let q: Box<dyn Query> =
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, weight))));
+                }
+            }
+        }
+        if clauses.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+}
+
+fn register(index: &Index) {
+    for (name, analyzer) in tokenizer::analyzers() {
+        index.tokenizers().register(name, analyzer);
+    }
+}
+
+/// Top `n` (cid, score) for `query`, restricted to `allowed` cids when given.
+pub(crate) fn search(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    query: &dyn Query,
+    n: usize,
+    allowed: Option<Arc<HashSet<i64>>>,
+) -> Result<Vec<(i64, f32)>, IndexError> {
+    let top = TopDocs::with_limit(n.max(1));
+    let docs = match allowed {
+        None => searcher.search(query, &top)?,
+        Some(set) => {
+            let filter =
+                FilterCollector::new("cid".to_string(), move |cid: u64| set.contains(&(cid as i64)), top);
+            searcher.search(query, &filter)?
+        }
+    };
+    let _ = fields;
+    let mut out = Vec::with_capacity(docs.len());
+    let mut columns = std::collections::HashMap::new();
+    for (score, addr) in docs {
+        let column = match columns.entry(addr.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                searcher
+                    .segment_reader(addr.segment_ord)
+                    .fast_fields()
+                    .u64("cid")?,
+            ),
+        };
+        if let Some(cid) = column.first(addr.doc_id) {
+            out.push((cid as i64, score));
+        }
+    }
+    Ok(out)
+}
+
+/// Splits a chunk into comment/doc text and code. Prose formats are all doc.
+pub(crate) fn split_comments(content: &str, is_doc: bool) -> (String, String) {
+    if is_doc {
+        return (content.to_string(), String::new());
+    }
+    let mut doc = String::new();
+    let mut body = String::new();
+    let mut in_block = false;
+    for line in content.lines() {
+        let t = line.trim_start();
+        let is_comment = in_block
+            || t.starts_with("//")
+            || t.starts_with('#') && !t.starts_with("#[") && !t.starts_with("#include") && !t.starts_with("#define")
+            || t.starts_with("/*")
+            || t.starts_with("* ")
+            || t == "*"
+            || t.starts_with("--")
+            || t.starts_with("\"\"\"")
+            || t.starts_with("'''");
+        if t.starts_with("/*") && !t.contains("*/") {
+            in_block = true;
+        } else if in_block && t.contains("*/") {
+            in_block = false;
+        } else if (t.starts_with("\"\"\"") || t.starts_with("'''")) && t.len() >= 3 {
+            let quote = &t[..3];
+            if t[3..].find(quote).is_none() {
+                in_block = !in_block;
+            }
+        } else if in_block && (t.ends_with("\"\"\"") || t.ends_with("'''")) {
+            in_block = false;
+        }
+        let target = if is_comment { &mut doc } else { &mut body };
+        target.push_str(line);
+        target.push('\n');
+    }
+    (doc, body)
+}

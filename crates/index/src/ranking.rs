@@ -1,0 +1,176 @@
+//! Pure ranking math: weighted reciprocal-rank fusion, post-fusion boosts,
+//! test-file detection and the deterministic order.
+
+use crate::tokenizer::split_code;
+use std::collections::HashMap;
+
+/// Fused score and provenance of one candidate.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fused {
+    pub score: f32,
+    pub bm25: Option<(u32, f32)>,
+    pub vector: Option<(u32, f32)>,
+}
+
+/// Weighted RRF: each list contributes `weight / (k + rank)` (rank 1-based).
+/// Lists are (cid, raw score) best first; the third list (exact symbol
+/// lookups) contributes with the BM25 weight but records no provenance.
+pub(crate) fn fuse(
+    bm25: &[(i64, f32)],
+    vector: &[(i64, f32)],
+    symbol: &[i64],
+    bm25_weight: f32,
+    vector_weight: f32,
+    k: f32,
+) -> HashMap<i64, Fused> {
+    let mut out: HashMap<i64, Fused> = HashMap::new();
+    for (i, (cid, s)) in bm25.iter().enumerate() {
+        let e = out.entry(*cid).or_default();
+        if e.bm25.is_none() {
+            e.score += bm25_weight / (k + (i + 1) as f32);
+            e.bm25 = Some((i as u32 + 1, *s));
+        }
+    }
+    for (i, (cid, s)) in vector.iter().enumerate() {
+        let e = out.entry(*cid).or_default();
+        if e.vector.is_none() {
+            e.score += vector_weight / (k + (i + 1) as f32);
+            e.vector = Some((i as u32 + 1, *s));
+        }
+    }
+    for (i, cid) in symbol.iter().enumerate() {
+        out.entry(*cid).or_default().score += bm25_weight / (k + (i + 1) as f32);
+    }
+    out
+}
+
+/// Query words as typed (punctuation around them removed), e.g.
+/// `JoinSet::abort_all`, `consume_value`, `Console.log` → `Console::log`.
+pub(crate) fn symbol_candidates(query: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in query.split_whitespace() {
+        let w = w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '$'));
+        let w = w.trim_end_matches("()").trim_matches(|c| c == '.' || c == ':');
+        if w.is_empty() || !w.chars().any(|c| c.is_alphabetic()) {
+            continue;
+        }
+        let normalized = w.replace('.', "::");
+        for cand in [w.to_string(), normalized] {
+            if !out.contains(&cand) {
+                out.push(cand);
+            }
+        }
+    }
+    out
+}
+
+/// True when a query word names this chunk's symbol (or qualified symbol,
+/// or a path ending in it) ignoring ASCII case.
+pub(crate) fn names_symbol(words: &[String], symbol: Option<&str>, qualified: Option<&str>) -> bool {
+    words.iter().any(|w| {
+        let eq = |s: Option<&str>| s.is_some_and(|s| s.eq_ignore_ascii_case(w));
+        let tail = |s: Option<&str>| {
+            s.is_some_and(|s| {
+                s.contains("::")
+                    && w.len() > s.len()
+                    && w.to_ascii_lowercase().ends_with(&format!("::{}", s.to_ascii_lowercase()))
+            })
+        };
+        eq(symbol) || eq(qualified) || tail(qualified)
+    })
+}
+
+/// Distinctive query terms (≥ 3 chars, not stop words) for path matching.
+pub(crate) fn path_terms(query: &str) -> Vec<String> {
+    const STOP: [&str; 24] = [
+        "the", "and", "for", "with", "how", "what", "where", "does", "from", "that", "this",
+        "are", "is", "in", "of", "to", "use", "used", "into", "when", "which", "who", "why", "can",
+    ];
+    let mut out: Vec<String> = split_code(query)
+        .into_iter()
+        .filter(|t| t.len() >= 3 && !STOP.contains(&t.as_str()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// True when any term equals a token of the path (directory or file stem part).
+pub(crate) fn path_matches(terms: &[String], path: &str) -> bool {
+    if terms.is_empty() {
+        return false;
+    }
+    let toks = split_code(path);
+    terms.iter().any(|t| toks.iter().any(|p| p == t))
+}
+
+/// Heuristic test-file detection across ecosystems.
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut segments: Vec<&str> = lower.split('/').collect();
+    let file = segments.pop().unwrap_or("");
+    if segments.iter().any(|d| {
+        matches!(*d, "test" | "tests" | "__tests__" | "testing" | "spec" | "specs" | "testdata" | "__mocks__" | "fixtures")
+    }) {
+        return true;
+    }
+    let stem = file.split('.').next().unwrap_or(file);
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.ends_with("_spec")
+        || stem == "conftest"
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || (stem.ends_with("test") && stem.len() > 4 && file.ends_with(".java"))
+        || (stem.ends_with("tests") && file.ends_with(".cs"))
+}
+
+/// Final order: score desc, then path, then start line (deterministic).
+pub(crate) fn order(a: (f32, &str, u32), b: (f32, &str, u32)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)).then_with(|| a.2.cmp(&b.2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rrf_math_is_weighted_reciprocal_rank() {
+        let f = fuse(&[(1, 9.0), (2, 5.0)], &[(2, 0.9), (3, 0.8)], &[], 1.0, 2.0, 60.0);
+        assert!((f[&1].score - 1.0 / 61.0).abs() < 1e-7);
+        assert!((f[&2].score - (1.0 / 62.0 + 2.0 / 61.0)).abs() < 1e-7);
+        assert!((f[&3].score - 2.0 / 62.0).abs() < 1e-7);
+        assert_eq!(f[&2].bm25, Some((2, 5.0)));
+        assert_eq!(f[&2].vector, Some((1, 0.9)));
+        assert_eq!(f[&1].vector, None);
+    }
+
+    #[test]
+    fn symbol_words_and_matching() {
+        let w = symbol_candidates("how does `JoinSet::abort_all()` work, Console.log?");
+        assert!(w.contains(&"JoinSet::abort_all".to_string()));
+        assert!(w.contains(&"Console::log".to_string()));
+        assert!(names_symbol(&w, Some("abort_all"), Some("JoinSet::abort_all")));
+        assert!(!names_symbol(&w, Some("abort"), Some("JoinSet::abort")));
+        let w = symbol_candidates("tokio::task::JoinSet::abort_all");
+        assert!(names_symbol(&w, Some("abort_all"), Some("JoinSet::abort_all")));
+    }
+
+    #[test]
+    fn test_paths() {
+        for p in ["tests/a.rs", "src/foo/tests/x.py", "test_io.py", "pkg/io_test.go", "ui/button.spec.ts", "a/b.test.js", "src/FooTest.java", "conftest.py"] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in ["src/lib.rs", "src/attest.rs", "contest/main.go", "latest.py"] {
+            assert!(!is_test_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn tie_break_is_deterministic() {
+        let mut v = [(1.0, "b.rs", 3), (1.0, "a.rs", 9), (2.0, "z.rs", 1), (1.0, "a.rs", 2)];
+        v.sort_by(|x, y| order(*x, *y));
+        assert_eq!(v, [(2.0, "z.rs", 1), (1.0, "a.rs", 2), (1.0, "a.rs", 9), (1.0, "b.rs", 3)]);
+    }
+}

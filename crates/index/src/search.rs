@@ -1,0 +1,188 @@
+//! Hybrid search: BM25 + HNSW (+ exact-symbol lookups), weighted RRF, boosts.
+
+use crate::bm25;
+use crate::error::IndexError;
+use crate::filters;
+use crate::graph;
+use crate::queries;
+use crate::ranking::{self, Fused};
+use crate::reader::IndexReader;
+use crate::rows::{self, ChunkRow, CHUNK_COLUMNS};
+use crate::types::{SearchHit, SearchMode, SearchRequest, SearchResponse};
+use rusqlite::OptionalExtension;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Exact-symbol lookups per query word.
+const SYMBOL_LOOKUP: usize = 20;
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+impl IndexReader {
+    /// Runs one query (call `refresh` first to see the latest commit).
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
+        let mut timings = Vec::new();
+        if req.limit == 0 {
+            return Ok(SearchResponse { hits: Vec::new(), degraded: false, timings_ms: timings });
+        }
+        let text = req.text.trim();
+        if text.is_empty() && req.vector.is_none() {
+            return Err(IndexError::InvalidQuery("empty query: give text or a vector".into()));
+        }
+        let snap = self.snapshot();
+        let n = (5 * req.limit).max(100);
+        let ef = (4 * req.limit).max(n);
+        let allowed = self.allowed(req, snap.data_gen)?;
+
+        // Vector availability decides degradation.
+        let want_vectors = req.mode != SearchMode::Bm25Only;
+        let graph = snap.graph.as_ref().filter(|g| g.graph.len() > 0);
+        let query_vec = match (&req.vector, &snap.spec, graph) {
+            (Some(v), Some(spec), Some(_)) if want_vectors => Some(graph::normalize(v, spec.dims)?),
+            _ => None,
+        };
+        let degraded = want_vectors && query_vec.is_none();
+        let use_text = (req.mode != SearchMode::VectorOnly || degraded) && !text.is_empty();
+
+        let t = Instant::now();
+        let bm25_list = if use_text {
+            match self.bm25.query(text)? {
+                Some(q) => {
+                    let searcher = self.searcher.searcher();
+                    bm25::search(&searcher, &self.bm25.fields, q.as_ref(), n, allowed.clone())?
+                }
+                None => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        timings.push(("bm25".to_string(), ms(t)));
+
+        let t = Instant::now();
+        let vector_list = match (&query_vec, graph) {
+            (Some(q), Some(g)) => {
+                let fetch = n + n / 4;
+                let hits = match &allowed {
+                    Some(set) => {
+                        let keep = |id: &usize| set.contains(&(*id as i64));
+                        g.graph.search(q, fetch, ef.max(fetch), Some(&keep))
+                    }
+                    None => g.graph.search(q, fetch, ef.max(fetch), None),
+                };
+                let mut seen = HashSet::new();
+                hits.into_iter().filter(|(cid, _)| seen.insert(*cid)).collect()
+            }
+            _ => Vec::new(),
+        };
+        timings.push(("vector".to_string(), ms(t)));
+
+        let t = Instant::now();
+        let words = ranking::symbol_candidates(text);
+        let conn = self.conn();
+        let mut symbol_list = Vec::new();
+        if use_text {
+            for w in words.iter().filter(|w| w.len() >= 2) {
+                for (cid, _) in queries::symbol_matches(&conn, w, SYMBOL_LOOKUP)? {
+                    if allowed.as_ref().is_none_or(|a| a.contains(&cid)) && !symbol_list.contains(&cid) {
+                        symbol_list.push(cid);
+                    }
+                }
+            }
+        }
+        let fused = ranking::fuse(
+            &bm25_list,
+            &vector_list,
+            &symbol_list,
+            req.ranking.bm25_weight,
+            req.ranking.vector_weight,
+            req.ranking.rrf_k,
+        );
+        let cids: Vec<i64> = fused.keys().copied().collect();
+        let metas = queries::candidate_meta(&conn, &cids)?;
+        let path_terms = ranking::path_terms(text);
+        let r = &req.ranking;
+        let mut scored: Vec<(i64, f32, Vec<String>, &Fused, String, u32)> = Vec::with_capacity(cids.len());
+        for (cid, f) in &fused {
+            // Candidates without a row were deleted after the list was built (tombstones).
+            let Some(m) = metas.get(cid) else { continue };
+            let mut score = f.score;
+            let mut boosts = Vec::new();
+            if r.symbol_boost != 1.0 && ranking::names_symbol(&words, m.symbol.as_deref(), m.qualified.as_deref()) {
+                score *= r.symbol_boost;
+                boosts.push(format!("symbol×{}", r.symbol_boost));
+            }
+            if r.path_boost != 1.0 && ranking::path_matches(&path_terms, &m.path) {
+                score *= r.path_boost;
+                boosts.push(format!("path×{}", r.path_boost));
+            }
+            if r.test_penalty != 1.0 && ranking::is_test_path(&m.path) {
+                score *= r.test_penalty;
+                boosts.push(format!("test×{}", r.test_penalty));
+            }
+            scored.push((*cid, score, boosts, f, m.path.clone(), 0));
+        }
+        // Start lines only matter for ties; fetched with the rows below.
+        scored.sort_by(|a, b| ranking::order((a.1, &a.4, a.5), (b.1, &b.4, b.5)).then(a.0.cmp(&b.0)));
+        // Keep a margin so equal-score ties can be ordered by start line.
+        let cut = scored
+            .get(req.limit.saturating_sub(1))
+            .map(|x| x.1)
+            .unwrap_or(f32::NEG_INFINITY);
+        scored.retain(|x| x.1 >= cut);
+        timings.push(("fuse".to_string(), ms(t)));
+
+        let t = Instant::now();
+        let wanted: Vec<i64> = scored.iter().map(|x| x.0).collect();
+        let mut rows = rows::load_by_cid(&conn, &wanted)?;
+        drop(conn);
+        let mut hits: Vec<SearchHit> = Vec::with_capacity(scored.len());
+        for (cid, score, boosts, f, _, _) in scored {
+            let Some(row) = rows.remove(&cid) else { continue };
+            let mut hit = row.into_hit();
+            hit.score = score;
+            hit.boosts = boosts;
+            hit.bm25_rank = f.bm25.map(|b| b.0);
+            hit.bm25_score = f.bm25.map(|b| b.1);
+            hit.vector_rank = f.vector.map(|v| v.0);
+            hit.vector_cosine = f.vector.map(|v| v.1);
+            hits.push(hit);
+        }
+        hits.sort_by(|a, b| ranking::order((a.score, &a.path, a.start_line), (b.score, &b.path, b.start_line)));
+        hits.truncate(req.limit);
+        timings.push(("fetch".to_string(), ms(t)));
+        Ok(SearchResponse { hits, degraded, timings_ms: timings })
+    }
+
+    /// The allowed cid set for the request's filters (cached per data generation).
+    fn allowed(&self, req: &SearchRequest, data_gen: i64) -> Result<Option<Arc<HashSet<i64>>>, IndexError> {
+        if !filters::is_active(&req.filters) {
+            return Ok(None);
+        }
+        let key = filters::cache_key(&req.filters);
+        let mut cache = self.filter_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((k, g, set)) = cache.as_ref() {
+            if *k == key && *g == data_gen {
+                return Ok(Some(set.clone()));
+            }
+        }
+        let set = Arc::new(filters::allowed_cids(&self.conn(), &req.filters)?);
+        *cache = Some((key, data_gen, set.clone()));
+        Ok(Some(set))
+    }
+
+    /// One chunk by id, with no scores.
+    pub fn chunk(&self, id: &str) -> Result<Option<SearchHit>, IndexError> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = ?1 ORDER BY cid LIMIT 1"),
+                [id],
+                ChunkRow::from_row,
+            )
+            .optional()?;
+        Ok(row.map(ChunkRow::into_hit))
+    }
+}

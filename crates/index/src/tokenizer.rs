@@ -1,0 +1,181 @@
+//! Code-aware tokenizer: identifiers are emitted whole and split into their
+//! camelCase / PascalCase / snake_case / kebab-case / digit parts, lowercased.
+
+use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+
+/// Name under which the plain code analyzer is registered in tantivy.
+pub(crate) const CODE: &str = "amanmcp_code";
+/// Same analyzer followed by an English stemmer (doc text and code bodies).
+pub(crate) const CODE_STEM: &str = "amanmcp_code_stem";
+
+/// Longest token kept; longer runs are usually hashes or encoded blobs.
+const MAX_TOKEN_BYTES: usize = 64;
+
+/// tantivy adapter around [`split_code`].
+#[derive(Clone, Default)]
+pub(crate) struct CodeTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// Iterates the tokens produced for one text.
+pub(crate) struct CodeTokenStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    index: usize,
+}
+
+impl Tokenizer for CodeTokenizer {
+    type TokenStream<'a> = CodeTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
+        self.tokens.clear();
+        let mut position = 0usize;
+        for_each_token(text, |from, to, term| {
+            self.tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: term,
+                position_length: 1,
+            });
+            position += 1;
+        });
+        CodeTokenStream { tokens: &mut self.tokens, index: 0 }
+    }
+}
+
+impl TokenStream for CodeTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.index += 1;
+        self.index <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+/// The analyzers registered on every index.
+pub(crate) fn analyzers() -> [(&'static str, TextAnalyzer); 2] {
+    [
+        (CODE, TextAnalyzer::builder(CodeTokenizer::default()).build()),
+        (
+            CODE_STEM,
+            TextAnalyzer::builder(CodeTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        ),
+    ]
+}
+
+/// All lowercase tokens of `text` in order (whole identifiers then their parts).
+pub fn split_code(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_token(text, |_, _, t| out.push(t));
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Calls `emit(byte_from, byte_to, lowercase_term)` for each token.
+fn for_each_token(text: &str, mut emit: impl FnMut(usize, usize, String)) {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_word_char(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        // A word: alphanumerics and '_', plus '-' joining two alphanumerics (kebab-case).
+        while i < chars.len() {
+            let c = chars[i].1;
+            let joins = c == '-'
+                && i > start
+                && chars[i - 1].1.is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.1.is_alphabetic());
+            if is_word_char(c) || joins {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let from = chars[start].0;
+        let to = chars.get(i).map(|c| c.0).unwrap_or(text.len());
+        emit_word(&text[from..to], from, &mut emit);
+    }
+}
+
+fn emit_word(word: &str, base: usize, emit: &mut impl FnMut(usize, usize, String)) {
+    let trimmed = word.trim_matches(|c| c == '_' || c == '-');
+    if trimmed.is_empty() {
+        return;
+    }
+    let offset = base + (word.len() - word.trim_start_matches(['_', '-']).len());
+    let parts = word_parts(trimmed);
+    let whole = trimmed.to_lowercase();
+    if whole.len() <= MAX_TOKEN_BYTES {
+        emit(offset, offset + trimmed.len(), whole);
+    }
+    if parts.len() > 1 {
+        for (from, to) in parts {
+            let part = trimmed[from..to].to_lowercase();
+            if part.len() <= MAX_TOKEN_BYTES {
+                emit(offset + from, offset + to, part);
+            }
+        }
+    }
+}
+
+/// Byte ranges of the sub-words of one identifier.
+fn word_parts(word: &str) -> Vec<(usize, usize)> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut parts = Vec::new();
+    let mut start: Option<usize> = None;
+    for k in 0..chars.len() {
+        let (pos, c) = chars[k];
+        if c == '_' || c == '-' {
+            if let Some(s) = start.take() {
+                parts.push((s, pos));
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(pos);
+            continue;
+        };
+        let prev = chars[k - 1].1;
+        let next = chars.get(k + 1).map(|n| n.1);
+        let boundary = (prev.is_lowercase() && c.is_uppercase())
+            || (prev.is_uppercase() && c.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+            || (prev.is_ascii_digit() != c.is_ascii_digit() && prev != '_');
+        if boundary {
+            parts.push((s, pos));
+            start = Some(pos);
+        }
+    }
+    if let Some(s) = start {
+        parts.push((s, word.len()));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_code;
+
+    #[test]
+    fn splits_identifier_styles() {
+        assert_eq!(split_code("parseHTTPRequest"), ["parsehttprequest", "parse", "http", "request"]);
+        assert_eq!(split_code("JoinSet::abort_all"), ["joinset", "join", "set", "abort_all", "abort", "all"]);
+        assert_eq!(split_code("kebab-case-name"), ["kebab-case-name", "kebab", "case", "name"]);
+        assert_eq!(split_code("sha256sum"), ["sha256sum", "sha", "256", "sum"]);
+        assert_eq!(split_code("__init__"), ["__init__".trim_matches('_')]);
+        assert_eq!(split_code("x - y"), ["x", "y"]);
+        assert_eq!(split_code("Ünïcode wörds"), ["ünïcode", "wörds"]);
+        assert!(split_code(&"a".repeat(100)).is_empty());
+    }
+}
