@@ -1,0 +1,99 @@
+//! BERT-family encoders (MiniLM, bge, e5, gte) with sentence-transformers
+//! pooling.
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor, D};
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::Encoding;
+
+use super::files::{self, load_err};
+use crate::EmbedError;
+
+/// How token vectors become one text vector (from `1_Pooling/config.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pooling {
+    Mean,
+    Cls,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PoolingConfig {
+    #[serde(default)]
+    pooling_mode_cls_token: bool,
+    #[serde(default)]
+    pooling_mode_mean_tokens: bool,
+}
+
+/// A loaded BERT encoder on one device.
+pub(crate) struct Bert {
+    model: BertModel,
+    pooling: Pooling,
+    pad_id: u32,
+    device: Device,
+    pub(crate) hidden: usize,
+    pub(crate) max_positions: usize,
+}
+
+impl Bert {
+    pub(crate) fn load(dir: &Path, model_id: &str, device: &Device) -> Result<Self, EmbedError> {
+        let config: Config = files::json(&dir.join("config.json"), model_id)?;
+        let pooling = pooling(dir, model_id)?;
+        let weights = files::weight_files(dir, model_id)?;
+        let vb = files::var_builder(&weights, DType::F32, device, model_id)?;
+        let model = BertModel::load(vb, &config).map_err(|e| load_err(model_id, e))?;
+        Ok(Self {
+            model,
+            pooling,
+            pad_id: config.pad_token_id as u32,
+            device: device.clone(),
+            hidden: config.hidden_size,
+            max_positions: config.max_position_embeddings,
+        })
+    }
+
+    /// Runs one batch; texts are padded to the batch's longest.
+    pub(crate) fn embed(&self, batch: &[&Encoding]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let longest = batch.iter().map(|e| e.len()).max().unwrap_or(0).max(1);
+        let n = batch.len();
+        let mut ids = vec![self.pad_id; n * longest];
+        let mut mask = vec![0u32; n * longest];
+        for (row, enc) in batch.iter().enumerate() {
+            let base = row * longest;
+            ids[base..base + enc.len()].copy_from_slice(enc.get_ids());
+            mask[base..base + enc.len()].copy_from_slice(enc.get_attention_mask());
+        }
+        let ids = Tensor::from_vec(ids, (n, longest), &self.device)?;
+        let mask = Tensor::from_vec(mask, (n, longest), &self.device)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let pooled = match self.pooling {
+            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
+            Pooling::Mean => {
+                let m = mask.to_dtype(DType::F32)?.unsqueeze(D::Minus1)?;
+                let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+                let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;
+                summed.broadcast_div(&counts)?
+            }
+        };
+        pooled.to_dtype(DType::F32)?.to_vec2::<f32>()
+    }
+}
+
+fn pooling(dir: &Path, model_id: &str) -> Result<Pooling, EmbedError> {
+    let path = dir.join("1_Pooling").join("config.json");
+    if !path.is_file() {
+        // bge models are CLS-pooled; the sentence-transformers default is mean.
+        let name = model_id.to_ascii_lowercase();
+        return Ok(if name.contains("bge-") { Pooling::Cls } else { Pooling::Mean });
+    }
+    let cfg: PoolingConfig = files::json(&path, model_id)?;
+    match (cfg.pooling_mode_cls_token, cfg.pooling_mode_mean_tokens) {
+        (true, _) => Ok(Pooling::Cls),
+        (false, true) => Ok(Pooling::Mean),
+        _ => Err(load_err(
+            model_id,
+            format!("{}: only mean or CLS pooling is supported", path.display()),
+        )),
+    }
+}
