@@ -58,7 +58,10 @@ fn batches_keep_order_and_speak_the_protocol() {
     // order: each vector equals the one for its text embedded alone
     for i in [0, 7, 8, 31, 49] {
         let alone = e.embed_documents(&[input[i].as_str()]).unwrap();
-        assert!(dot(&alone[0], &vectors[i]) > 0.999, "vector {i} out of place");
+        assert!(
+            dot(&alone[0], &vectors[i]) > 0.999,
+            "vector {i} out of place"
+        );
     }
     // 1 probe + ceil(50/8) = 7 batches, then 5 singles
     let bodies = server.bodies();
@@ -111,9 +114,13 @@ fn keeps_several_requests_in_flight() {
 #[test]
 fn missing_model_names_the_pull_command() {
     let server = stub();
-    let err = OllamaEmbedder::connect(&server.url(), "nomic-embed-text", &fast_opts(8, 2)).unwrap_err();
+    let err =
+        OllamaEmbedder::connect(&server.url(), "nomic-embed-text", &fast_opts(8, 2)).unwrap_err();
     assert!(matches!(err, EmbedError::ModelNotFound { .. }), "{err:?}");
-    assert!(err.to_string().contains("`ollama pull nomic-embed-text`"), "{err}");
+    assert!(
+        err.to_string().contains("`ollama pull nomic-embed-text`"),
+        "{err}"
+    );
     // 404 is not retried
     assert_eq!(server.embed_requests(), 1);
 }
@@ -124,7 +131,10 @@ fn model_removed_mid_run_names_the_pull_command() {
     let e = OllamaEmbedder::connect(&server.url(), MODEL, &fast_opts(8, 2)).unwrap();
     server.push_fault(Fault::NotFound);
     let err = e.embed_documents(&refs(&texts(3))).unwrap_err();
-    assert!(err.to_string().contains("`ollama pull all-minilm`"), "{err}");
+    assert!(
+        err.to_string().contains("`ollama pull all-minilm`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -173,7 +183,10 @@ fn persistent_server_errors_give_up_with_a_clear_message() {
     server.set_sticky(Some(Fault::Status(503)));
     let err = e.embed_documents(&refs(&texts(20))).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("HTTP 503") && msg.contains("after 3 attempts"), "{msg}");
+    assert!(
+        msg.contains("HTTP 503") && msg.contains("after 3 attempts"),
+        "{msg}"
+    );
     assert!(msg.contains(&server.url()), "names the server: {msg}");
 }
 
@@ -224,7 +237,10 @@ fn wrong_dimensions_are_rejected_naming_both() {
     server.push_fault(Fault::WrongDims(7));
     let err = e.embed_documents(&refs(&texts(4))).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("7-dimensional") && msg.contains("expected 384"), "{msg}");
+    assert!(
+        msg.contains("7-dimensional") && msg.contains("expected 384"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -236,7 +252,10 @@ fn dimension_change_between_calls_is_an_error() {
     server.set_dims(768);
     let err = e.embed_documents(&refs(&texts(10))).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("768-dimensional") && msg.contains("expected 384"), "{msg}");
+    assert!(
+        msg.contains("768-dimensional") && msg.contains("expected 384"),
+        "{msg}"
+    );
     assert!(msg.contains("amanmcp index --force"), "{msg}");
     // a fresh connection adopts the new size
     let fresh = OllamaEmbedder::connect(&server.url(), MODEL, &fast_opts(4, 2)).unwrap();
@@ -267,7 +286,10 @@ fn missing_vectors_are_rejected() {
     let e = OllamaEmbedder::connect(&server.url(), MODEL, &fast_opts(8, 1)).unwrap();
     server.push_fault(Fault::MissingVector);
     let err = e.embed_documents(&refs(&texts(4))).unwrap_err();
-    assert!(err.to_string().contains("sent 4 texts but received 3"), "{err}");
+    assert!(
+        err.to_string().contains("sent 4 texts but received 3"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -293,17 +315,30 @@ fn unreachable_host_is_a_remote_error() {
 
 #[test]
 fn query_and_documents_get_the_family_prefixes() {
-    let server = OllamaStub::start(&["qwen3-embedding:0.6b", "jeffh/intfloat-e5-small-v2:f16"], 32);
-    let qwen = OllamaEmbedder::connect(&server.url(), "qwen3-embedding:0.6b", &fast_opts(8, 1)).unwrap();
+    let server = OllamaStub::start(
+        &["qwen3-embedding:0.6b", "jeffh/intfloat-e5-small-v2:f16"],
+        32,
+    );
+    let qwen =
+        OllamaEmbedder::connect(&server.url(), "qwen3-embedding:0.6b", &fast_opts(8, 1)).unwrap();
     qwen.embed_query("where is the retry loop").unwrap();
     qwen.embed_documents(&["fn retry() {}"]).unwrap();
-    let e5 = OllamaEmbedder::connect(&server.url(), "jeffh/intfloat-e5-small-v2:f16", &fast_opts(8, 1)).unwrap();
+    let e5 = OllamaEmbedder::connect(
+        &server.url(),
+        "jeffh/intfloat-e5-small-v2:f16",
+        &fast_opts(8, 1),
+    )
+    .unwrap();
     e5.embed_query("where is the retry loop").unwrap();
     e5.embed_documents(&["fn retry() {}"]).unwrap();
     let inputs = server.inputs();
     let n = inputs.len();
     // qwen query, qwen document, e5 connect probe, e5 query, e5 document
-    assert!(inputs[n - 5][0].starts_with("Instruct: "), "{:?}", inputs[n - 5]);
+    assert!(
+        inputs[n - 5][0].starts_with("Instruct: "),
+        "{:?}",
+        inputs[n - 5]
+    );
     assert!(inputs[n - 5][0].ends_with("\nQuery:where is the retry loop"));
     assert_eq!(inputs[n - 4][0], "fn retry() {}");
     assert_eq!(inputs[n - 3][0], "passage: dimension probe");

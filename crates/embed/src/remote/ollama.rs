@@ -119,11 +119,10 @@ impl OllamaEmbedder {
                 endpoint: endpoint.clone(),
                 reason: format!("not reachable: {f}"),
             })?;
-        let tags: TagsResponse =
-            serde_json::from_slice(&body).map_err(|e| EmbedError::Remote {
-                endpoint: endpoint.clone(),
-                reason: format!("/api/tags answered with something that is not Ollama's JSON: {e}"),
-            })?;
+        let tags: TagsResponse = serde_json::from_slice(&body).map_err(|e| EmbedError::Remote {
+            endpoint: endpoint.clone(),
+            reason: format!("/api/tags answered with something that is not Ollama's JSON: {e}"),
+        })?;
         let present = tags
             .models
             .iter()
@@ -292,8 +291,14 @@ mod tests {
 
     #[test]
     fn hosts_like_ollama_host() {
-        assert_eq!(normalize_host("localhost").unwrap(), "http://localhost:11434");
-        assert_eq!(normalize_host("10.0.0.2:9999").unwrap(), "http://10.0.0.2:9999");
+        assert_eq!(
+            normalize_host("localhost").unwrap(),
+            "http://localhost:11434"
+        );
+        assert_eq!(
+            normalize_host("10.0.0.2:9999").unwrap(),
+            "http://10.0.0.2:9999"
+        );
         assert_eq!(
             normalize_host("https://gpu.example/").unwrap(),
             "https://gpu.example"

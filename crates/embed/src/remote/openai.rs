@@ -98,7 +98,9 @@ impl OpenAiEmbedder {
             )));
         }
         if !base.ends_with("/v1") {
-            tracing::warn!("openai: base URL {base} does not end in /v1; posting to {base}/embeddings anyway");
+            tracing::warn!(
+                "openai: base URL {base} does not end in /v1; posting to {base}/embeddings anyway"
+            );
         }
         let model = config.model.trim().to_string();
         if model.is_empty() {
@@ -122,18 +124,19 @@ impl OpenAiEmbedder {
             base,
         };
         let raw = embedder.request(&[Cow::Borrowed("dimension probe")], Side::Document)?;
-        let first = check_batch(raw, 1, config.dimensions, &embedder.endpoint()).map_err(|e| {
-            match config.dimensions {
-                Some(d) => EmbedError::Remote {
-                    endpoint: embedder.endpoint(),
-                    reason: format!(
+        let first =
+            check_batch(raw, 1, config.dimensions, &embedder.endpoint()).map_err(
+                |e| match config.dimensions {
+                    Some(d) => EmbedError::Remote {
+                        endpoint: embedder.endpoint(),
+                        reason: format!(
                         "asked for {d}-dimensional vectors but the server ignored `dimensions` or \
                          answered badly ({e}); unset the dimensions setting for this server"
                     ),
+                    },
+                    None => e,
                 },
-                None => e,
-            }
-        })?;
+            )?;
         embedder.info.dims = first.first().map(Vec::len).unwrap_or(0);
         tracing::info!(
             "openai: {} at {} gives {}-dimensional vectors",
@@ -202,9 +205,11 @@ impl OpenAiEmbedder {
             let index = item
                 .index
                 .ok_or_else(|| bad("some embeddings lack an `index`".into()))?;
-            let slot = slots
-                .get_mut(index)
-                .ok_or_else(|| bad(format!("embedding index {index} out of range 0..{expected}")))?;
+            let slot = slots.get_mut(index).ok_or_else(|| {
+                bad(format!(
+                    "embedding index {index} out of range 0..{expected}"
+                ))
+            })?;
             if slot.replace(item.embedding).is_some() {
                 return Err(bad(format!("embedding index {index} appears twice")));
             }

@@ -22,7 +22,10 @@ pub fn minilm() -> Option<Arc<dyn Embedder>> {
     match CandleEmbedder::load(&dir, "sentence-transformers/all-MiniLM-L6-v2", &opts) {
         Ok(e) => Some(Arc::new(e)),
         Err(e) => {
-            eprintln!("note: MiniLM not loadable from {} ({e}); stub uses hash vectors", dir.display());
+            eprintln!(
+                "note: MiniLM not loadable from {} ({e}); stub uses hash vectors",
+                dir.display()
+            );
             None
         }
     }

