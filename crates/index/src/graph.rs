@@ -113,6 +113,10 @@ impl Graph {
 
     /// Data ids currently in the graph (live or tombstoned).
     pub fn ids(&self) -> HashSet<i64> {
+        if self.len() == 0 {
+            // hnsw_rs's point iterator panics on an empty graph.
+            return HashSet::new();
+        }
         self.hnsw
             .get_point_indexation()
             .into_iter()
