@@ -124,9 +124,18 @@ mod tests {
     #[test]
     fn relative_and_dot_prefixed_paths_are_accepted() {
         let dir = root();
-        assert_eq!(confine_path(dir.path(), "src/lib.rs").as_deref(), Ok("src/lib.rs"));
-        assert_eq!(confine_path(dir.path(), "./src/lib.rs").as_deref(), Ok("src/lib.rs"));
-        assert_eq!(confine_path(dir.path(), " src//lib.rs ").as_deref(), Ok("src/lib.rs"));
+        assert_eq!(
+            confine_path(dir.path(), "src/lib.rs").as_deref(),
+            Ok("src/lib.rs")
+        );
+        assert_eq!(
+            confine_path(dir.path(), "./src/lib.rs").as_deref(),
+            Ok("src/lib.rs")
+        );
+        assert_eq!(
+            confine_path(dir.path(), " src//lib.rs ").as_deref(),
+            Ok("src/lib.rs")
+        );
     }
 
     #[test]
@@ -178,14 +187,21 @@ mod tests {
             Err(PathError::SymlinkEscape(_))
         ));
         // A link that stays inside is fine.
-        std::os::unix::fs::symlink(dir.path().join("src"), dir.path().join("inner")).expect("symlink");
-        assert_eq!(confine_path(dir.path(), "inner/lib.rs").as_deref(), Ok("inner/lib.rs"));
+        std::os::unix::fs::symlink(dir.path().join("src"), dir.path().join("inner"))
+            .expect("symlink");
+        assert_eq!(
+            confine_path(dir.path(), "inner/lib.rs").as_deref(),
+            Ok("inner/lib.rs")
+        );
     }
 
     #[test]
     fn globs_follow_the_lexical_rules() {
         let dir = root();
-        assert_eq!(confine_glob(dir.path(), "src/**/*.rs").as_deref(), Ok("src/**/*.rs"));
+        assert_eq!(
+            confine_glob(dir.path(), "src/**/*.rs").as_deref(),
+            Ok("src/**/*.rs")
+        );
         assert_eq!(confine_glob(dir.path(), "./").as_deref(), Ok(""));
         assert!(confine_glob(dir.path(), "../**").is_err());
         assert!(confine_glob(dir.path(), "/elsewhere/**").is_err());

@@ -125,7 +125,11 @@ pub enum ChunkTarget {
     /// By chunk id.
     Id(String),
     /// By root-relative path and inclusive 1-based lines.
-    Range { path: String, start_line: u32, end_line: u32 },
+    Range {
+        path: String,
+        start_line: u32,
+        end_line: u32,
+    },
 }
 
 /// A request a client got wrong; the message is shown to the agent as is.
@@ -134,7 +138,11 @@ pub enum ParamError {
     #[error("`{0}` must not be empty")]
     Empty(&'static str),
     #[error("`{field}` is too long ({len} characters; at most {max})")]
-    TooLong { field: &'static str, len: usize, max: usize },
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("`limit` must be between 1 and {MAX_LIMIT} (got {0})")]
     LimitOutOfRange(i64),
     #[error("`path`: {0}")]
@@ -147,28 +155,54 @@ pub enum ParamError {
     BadLine { field: &'static str, value: i64 },
     #[error("`end_line` ({end}) is before `start_line` ({start})")]
     ReversedRange { start: i64, end: i64 },
-    #[error("the range {start}-{end} spans more than {MAX_RANGE_LINES} lines; ask for a smaller range")]
+    #[error(
+        "the range {start}-{end} spans more than {MAX_RANGE_LINES} lines; ask for a smaller range"
+    )]
     RangeTooLarge { start: i64, end: i64 },
 }
 
 impl SearchParams {
     /// Validates into a search over everything.
     pub fn validate(self, root: &Path) -> Result<SearchRequest, ParamError> {
-        build_search(root, Scope::All, self.query, self.limit, self.language, self.path, self.kind)
+        build_search(
+            root,
+            Scope::All,
+            self.query,
+            self.limit,
+            self.language,
+            self.path,
+            self.kind,
+        )
     }
 }
 
 impl SearchCodeParams {
     /// Validates into a code-only search.
     pub fn validate(self, root: &Path) -> Result<SearchRequest, ParamError> {
-        build_search(root, Scope::Code, self.query, self.limit, self.language, self.path, self.kind)
+        build_search(
+            root,
+            Scope::Code,
+            self.query,
+            self.limit,
+            self.language,
+            self.path,
+            self.kind,
+        )
     }
 }
 
 impl SearchDocsParams {
     /// Validates into a docs-only search.
     pub fn validate(self, root: &Path) -> Result<SearchRequest, ParamError> {
-        build_search(root, Scope::Docs, self.query, self.limit, None, self.path, None)
+        build_search(
+            root,
+            Scope::Docs,
+            self.query,
+            self.limit,
+            None,
+            self.path,
+            None,
+        )
     }
 }
 
@@ -190,14 +224,18 @@ impl FindSymbolParams {
 impl GetChunkParams {
     /// Validates into an id lookup or a confined line range.
     pub fn validate(self, root: &Path) -> Result<ChunkTarget, ParamError> {
-        let id = self.id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let id = self
+            .id
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         let has_range = self.path.is_some() || self.start_line.is_some() || self.end_line.is_some();
         match (id, has_range) {
             (Some(_), true) => Err(ParamError::ChunkTargetAmbiguous),
             (Some(id), false) => Ok(ChunkTarget::Id(id)),
             (None, false) => Err(ParamError::ChunkTargetMissing),
             (None, true) => {
-                let (Some(path), Some(start), Some(end)) = (self.path, self.start_line, self.end_line)
+                let (Some(path), Some(start), Some(end)) =
+                    (self.path, self.start_line, self.end_line)
                 else {
                     return Err(ParamError::ChunkTargetMissing);
                 };
@@ -210,7 +248,11 @@ impl GetChunkParams {
                 if end_line - start_line >= MAX_RANGE_LINES {
                     return Err(ParamError::RangeTooLarge { start, end });
                 }
-                Ok(ChunkTarget::Range { path, start_line, end_line })
+                Ok(ChunkTarget::Range {
+                    path,
+                    start_line,
+                    end_line,
+                })
             }
         }
     }
@@ -296,7 +338,13 @@ mod tests {
     use super::*;
 
     fn search(query: &str, limit: Option<i64>) -> SearchParams {
-        SearchParams { query: query.into(), limit, language: None, path: None, kind: None }
+        SearchParams {
+            query: query.into(),
+            limit,
+            language: None,
+            path: None,
+            kind: None,
+        }
     }
 
     #[test]
@@ -321,7 +369,10 @@ mod tests {
     #[test]
     fn bad_queries_and_limits_are_refused_with_clear_messages() {
         let root = Path::new("/project");
-        assert_eq!(search("   ", None).validate(root), Err(ParamError::Empty("query")));
+        assert_eq!(
+            search("   ", None).validate(root),
+            Err(ParamError::Empty("query"))
+        );
         let huge = "x".repeat(MAX_QUERY_CHARS + 1);
         let err = search(&huge, None).validate(root).expect_err("too long");
         assert!(err.to_string().contains("too long"), "{err}");
@@ -330,7 +381,10 @@ mod tests {
             assert_eq!(err, ParamError::LimitOutOfRange(bad));
             assert!(err.to_string().contains("between 1 and 100"));
         }
-        assert_eq!(search("q", Some(100)).validate(root).map(|r| r.limit), Ok(100));
+        assert_eq!(
+            search("q", Some(100)).validate(root).map(|r| r.limit),
+            Ok(100)
+        );
     }
 
     #[test]
@@ -338,40 +392,95 @@ mod tests {
         let root = Path::new("/project");
         let mut p = search("q", None);
         p.path = Some("../other".into());
-        assert!(matches!(p.validate(root), Err(ParamError::Path(PathError::ParentTraversal(_)))));
+        assert!(matches!(
+            p.validate(root),
+            Err(ParamError::Path(PathError::ParentTraversal(_)))
+        ));
         let mut p = search("q", None);
         p.path = Some("/etc".into());
-        assert!(matches!(p.validate(root), Err(ParamError::Path(PathError::OutsideRoot(_)))));
+        assert!(matches!(
+            p.validate(root),
+            Err(ParamError::Path(PathError::OutsideRoot(_)))
+        ));
         let mut p = search("q", None);
         p.path = Some("/project/src/**/*.rs".into());
-        assert_eq!(p.validate(root).expect("ok").path_glob.as_deref(), Some("src/**/*.rs"));
+        assert_eq!(
+            p.validate(root).expect("ok").path_glob.as_deref(),
+            Some("src/**/*.rs")
+        );
     }
 
     #[test]
     fn chunk_targets_need_exactly_one_form() {
         let root = Path::new("/project");
-        let none = GetChunkParams { id: None, path: None, start_line: None, end_line: None };
+        let none = GetChunkParams {
+            id: None,
+            path: None,
+            start_line: None,
+            end_line: None,
+        };
         assert_eq!(none.validate(root), Err(ParamError::ChunkTargetMissing));
-        let both = GetChunkParams { id: Some("c1".into()), path: Some("a.rs".into()), start_line: Some(1), end_line: Some(2) };
+        let both = GetChunkParams {
+            id: Some("c1".into()),
+            path: Some("a.rs".into()),
+            start_line: Some(1),
+            end_line: Some(2),
+        };
         assert_eq!(both.validate(root), Err(ParamError::ChunkTargetAmbiguous));
-        let partial = GetChunkParams { id: None, path: Some("a.rs".into()), start_line: Some(1), end_line: None };
+        let partial = GetChunkParams {
+            id: None,
+            path: Some("a.rs".into()),
+            start_line: Some(1),
+            end_line: None,
+        };
         assert_eq!(partial.validate(root), Err(ParamError::ChunkTargetMissing));
-        let reversed = GetChunkParams { id: None, path: Some("a.rs".into()), start_line: Some(9), end_line: Some(2) };
-        assert_eq!(reversed.validate(root), Err(ParamError::ReversedRange { start: 9, end: 2 }));
-        let zero = GetChunkParams { id: None, path: Some("a.rs".into()), start_line: Some(0), end_line: Some(2) };
-        assert!(matches!(zero.validate(root), Err(ParamError::BadLine { .. })));
-        let ok = GetChunkParams { id: None, path: Some("a.rs".into()), start_line: Some(3), end_line: Some(7) };
+        let reversed = GetChunkParams {
+            id: None,
+            path: Some("a.rs".into()),
+            start_line: Some(9),
+            end_line: Some(2),
+        };
+        assert_eq!(
+            reversed.validate(root),
+            Err(ParamError::ReversedRange { start: 9, end: 2 })
+        );
+        let zero = GetChunkParams {
+            id: None,
+            path: Some("a.rs".into()),
+            start_line: Some(0),
+            end_line: Some(2),
+        };
+        assert!(matches!(
+            zero.validate(root),
+            Err(ParamError::BadLine { .. })
+        ));
+        let ok = GetChunkParams {
+            id: None,
+            path: Some("a.rs".into()),
+            start_line: Some(3),
+            end_line: Some(7),
+        };
         assert_eq!(
             ok.validate(root),
-            Ok(ChunkTarget::Range { path: "a.rs".into(), start_line: 3, end_line: 7 })
+            Ok(ChunkTarget::Range {
+                path: "a.rs".into(),
+                start_line: 3,
+                end_line: 7
+            })
         );
-        let id = GetChunkParams { id: Some(" c1 ".into()), path: None, start_line: None, end_line: None };
+        let id = GetChunkParams {
+            id: Some(" c1 ".into()),
+            path: None,
+            start_line: None,
+            end_line: None,
+        };
         assert_eq!(id.validate(root), Ok(ChunkTarget::Id("c1".into())));
     }
 
     #[test]
     fn schemas_advertise_the_limit_range() {
-        let schema = rmcp::handler::server::tool::schema_for_input::<SearchParams>().expect("schema");
+        let schema =
+            rmcp::handler::server::tool::schema_for_input::<SearchParams>().expect("schema");
         let text = serde_json::to_string(&*schema).expect("json");
         assert!(text.contains("\"maximum\":100"), "{text}");
         assert!(text.contains("\"query\""), "{text}");

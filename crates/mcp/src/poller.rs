@@ -32,7 +32,12 @@ impl Poller {
     /// Takes the first snapshot now, then rescans every `interval` and
     /// reports differences through `emit`. `descend` says whether a
     /// directory is worth scanning.
-    pub fn start<D, E>(root: &Path, interval: Duration, descend: D, emit: E) -> std::io::Result<Poller>
+    pub fn start<D, E>(
+        root: &Path,
+        interval: Duration,
+        descend: D,
+        emit: E,
+    ) -> std::io::Result<Poller>
     where
         D: Fn(&Path) -> bool + Send + 'static,
         E: Fn(Event) + Send + 'static,
@@ -170,7 +175,10 @@ mod tests {
         let mut seen: Vec<(String, &str)> = diff(&before, &after)
             .into_iter()
             .map(|e| {
-                let name = e.paths[0].file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = e.paths[0]
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let kind = match e.kind {
                     EventKind::Create(_) => "create",
                     EventKind::Modify(_) => "modify",
@@ -183,7 +191,11 @@ mod tests {
         seen.sort();
         assert_eq!(
             seen,
-            vec![("a.rs".into(), "modify"), ("b.rs".into(), "create"), ("gone.rs".into(), "remove")]
+            vec![
+                ("a.rs".into(), "modify"),
+                ("b.rs".into(), "create"),
+                ("gone.rs".into(), "remove")
+            ]
         );
     }
 }

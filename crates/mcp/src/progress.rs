@@ -162,6 +162,9 @@ mod tests {
         assert!(b.progress > a.progress);
         assert_eq!(b.total, Some(15.0));
         assert_eq!(b.message.as_deref(), Some("embed 2/5"));
-        assert!(t.notification(&token).is_none(), "no repeat without progress");
+        assert!(
+            t.notification(&token).is_none(),
+            "no repeat without progress"
+        );
     }
 }

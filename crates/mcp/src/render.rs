@@ -23,13 +23,22 @@ pub fn search(out: &SearchOut) -> String {
     if out.stale {
         flags.push("stale: index update in progress".to_string());
     }
-    let _ = write!(text, "{} result{} for \"{}\" (backend {}", out.results.len(), plural(out.results.len()), out.query, out.backend);
+    let _ = write!(
+        text,
+        "{} result{} for \"{}\" (backend {}",
+        out.results.len(),
+        plural(out.results.len()),
+        out.query,
+        out.backend
+    );
     for f in &flags {
         let _ = write!(text, "; {f}");
     }
     text.push_str(")\n");
     if out.results.is_empty() {
-        text.push_str("No matches. Try other words, drop filters, or use find_symbol for exact names.\n");
+        text.push_str(
+            "No matches. Try other words, drop filters, or use find_symbol for exact names.\n",
+        );
     }
     results(&mut text, &out.results);
     text
@@ -37,7 +46,12 @@ pub fn search(out: &SearchOut) -> String {
 
 /// `find_symbol`.
 pub fn symbols(out: &SymbolsOut) -> String {
-    let mut text = format!("{} definition{} for `{}`\n", out.results.len(), plural(out.results.len()), out.name);
+    let mut text = format!(
+        "{} definition{} for `{}`\n",
+        out.results.len(),
+        plural(out.results.len()),
+        out.name
+    );
     if out.results.is_empty() {
         text.push_str("No symbol by that name. Try search_code with a description instead.\n");
     }
@@ -47,12 +61,28 @@ pub fn symbols(out: &SymbolsOut) -> String {
 
 fn results(text: &mut String, items: &[ResultOut]) {
     for (i, r) in items.iter().enumerate() {
-        let _ = write!(text, "{}. {}:{}-{}", i + 1, r.path, r.start_line, r.end_line);
+        let _ = write!(
+            text,
+            "{}. {}:{}-{}",
+            i + 1,
+            r.path,
+            r.start_line,
+            r.end_line
+        );
         if let Some(symbol) = &r.symbol {
             let _ = write!(text, " {symbol}");
         }
-        let _ = writeln!(text, " ({} {}) score {:.3} id {}", r.language, r.kind, r.score, r.id);
-        for line in r.snippet.lines().filter(|l| !l.trim().is_empty()).take(SNIPPET_LINES) {
+        let _ = writeln!(
+            text,
+            " ({} {}) score {:.3} id {}",
+            r.language, r.kind, r.score, r.id
+        );
+        for line in r
+            .snippet
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(SNIPPET_LINES)
+        {
             let _ = writeln!(text, "   | {}", clip(line.trim_end(), SNIPPET_WIDTH));
         }
     }
@@ -79,19 +109,38 @@ pub fn chunk(out: &ChunkOut) -> String {
 pub fn status(out: &StatusOut) -> String {
     let mut text = String::new();
     if out.indexed {
-        let _ = writeln!(text, "Index of {}: {} files, {} chunks, {} bytes", out.root, out.files, out.chunks, out.index_bytes);
+        let _ = writeln!(
+            text,
+            "Index of {}: {} files, {} chunks, {} bytes",
+            out.root, out.files, out.chunks, out.index_bytes
+        );
     } else {
-        let _ = writeln!(text, "No index yet for {} (building in the background)", out.root);
+        let _ = writeln!(
+            text,
+            "No index yet for {} (building in the background)",
+            out.root
+        );
     }
     if !out.languages.is_empty() {
-        let langs: Vec<String> = out.languages.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let langs: Vec<String> = out
+            .languages
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
         let _ = writeln!(text, "Languages: {}", langs.join(", "));
     }
     let model = out.model.as_deref().unwrap_or("-");
-    let dims = out.dims.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+    let dims = out
+        .dims
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "-".into());
     let _ = writeln!(text, "Embedder: {} model {model} dims {dims}", out.backend);
     if out.degraded {
-        let _ = writeln!(text, "Degraded: {}", out.degraded_reason.as_deref().unwrap_or("yes"));
+        let _ = writeln!(
+            text,
+            "Degraded: {}",
+            out.degraded_reason.as_deref().unwrap_or("yes")
+        );
     }
     for s in &out.skipped_backends {
         let _ = writeln!(text, "Skipped backend {}: {}", s.backend, s.reason);
@@ -101,7 +150,11 @@ pub fn status(out: &StatusOut) -> String {
         let _ = writeln!(text, "Last update: {t} (unix seconds)");
     }
     let s = &out.server;
-    let _ = write!(text, "Watcher: {}; role: {}; stale: {}", s.watcher, s.role, out.stale);
+    let _ = write!(
+        text,
+        "Watcher: {}; role: {}; stale: {}",
+        s.watcher, s.role, out.stale
+    );
     if let Some(running) = &s.running {
         let _ = write!(text, "; running {running}");
         if let Some(phase) = &s.phase {
@@ -109,7 +162,16 @@ pub fn status(out: &StatusOut) -> String {
         }
     }
     if s.reconcile_queued || s.queued_paths > 0 {
-        let _ = write!(text, "; queued: {} path(s){}", s.queued_paths, if s.reconcile_queued { " + reconcile" } else { "" });
+        let _ = write!(
+            text,
+            "; queued: {} path(s){}",
+            s.queued_paths,
+            if s.reconcile_queued {
+                " + reconcile"
+            } else {
+                ""
+            }
+        );
     }
     text.push('\n');
     if let Some(e) = &s.last_error {
@@ -164,7 +226,9 @@ mod tests {
             language: "rust".into(),
             signature: None,
             score: 0.8731,
-            snippet: "pub fn retry_with_backoff() {\n\n    let mut delay = 1;\n    loop {\n    }\n}".into(),
+            snippet:
+                "pub fn retry_with_backoff() {\n\n    let mut delay = 1;\n    loop {\n    }\n}"
+                    .into(),
         }
     }
 
@@ -181,8 +245,14 @@ mod tests {
         };
         let text = search(&out);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "1 result for \"retry\" (backend static; stale: index update in progress)");
-        assert_eq!(lines[1], "1. src/net/retry.rs:10-42 retry_with_backoff (rust function) score 0.873 id c42");
+        assert_eq!(
+            lines[0],
+            "1 result for \"retry\" (backend static; stale: index update in progress)"
+        );
+        assert_eq!(
+            lines[1],
+            "1. src/net/retry.rs:10-42 retry_with_backoff (rust function) score 0.873 id c42"
+        );
         assert_eq!(lines[2], "   | pub fn retry_with_backoff() {");
         assert_eq!(lines[3], "   |     let mut delay = 1;");
         assert_eq!(lines.len(), 5);

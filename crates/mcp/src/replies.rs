@@ -18,7 +18,9 @@ pub fn structured<T: Serialize>(value: &T, text: String) -> Result<CallToolResul
 
 /// A tool error the agent sees and can react to.
 pub fn tool_error(message: impl Into<String>) -> Result<CallToolResult, McpError> {
-    Ok(CallToolResult::error(vec![ContentBlock::text(message.into())]))
+    Ok(CallToolResult::error(vec![ContentBlock::text(
+        message.into(),
+    )]))
 }
 
 /// One line for an engine error, phrased for the agent. `building` says
@@ -42,5 +44,7 @@ pub fn explain(error: &EngineError, building: bool) -> String {
 /// Message for a blocking task that died (a panic in the engine).
 pub fn task_failed(error: tokio::task::JoinError) -> Result<CallToolResult, McpError> {
     tracing::error!("engine task failed: {error}");
-    tool_error("internal error while running the request (see the server log); the server keeps running")
+    tool_error(
+        "internal error while running the request (see the server log); the server keeps running",
+    )
 }

@@ -59,7 +59,12 @@ async fn run(engine: Arc<Engine>, opts: ServeOptions) -> anyhow::Result<()> {
     let watch_state = Arc::new(Mutex::new(WatchState::Off));
     let watcher_slot: Arc<Mutex<Option<TreeWatcher>>> = Arc::new(Mutex::new(None));
     if opts.watch {
-        start_watcher(engine.clone(), writer.clone(), watch_state.clone(), watcher_slot.clone());
+        start_watcher(
+            engine.clone(),
+            writer.clone(),
+            watch_state.clone(),
+            watcher_slot.clone(),
+        );
     }
     let server = AmanServer::new(engine.clone(), writer.clone(), watch_state);
     tracing::info!(root = %engine.root().display(), "MCP server ready on stdio");

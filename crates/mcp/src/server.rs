@@ -45,7 +45,11 @@ pub struct AmanServer {
 
 impl AmanServer {
     /// A server over `engine` whose index writes go through `writer`.
-    pub fn new(engine: Arc<Engine>, writer: IndexWriterHandle, watch: Arc<Mutex<WatchState>>) -> Self {
+    pub fn new(
+        engine: Arc<Engine>,
+        writer: IndexWriterHandle,
+        watch: Arc<Mutex<WatchState>>,
+    ) -> Self {
         AmanServer {
             engine,
             writer,
@@ -68,7 +72,8 @@ impl ServerHandler for AmanServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(
-                Implementation::new("amanmcp", env!("CARGO_PKG_VERSION")).with_title("amanmcp local code search"),
+                Implementation::new("amanmcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("amanmcp local code search"),
             )
             .with_instructions(INSTRUCTIONS)
     }

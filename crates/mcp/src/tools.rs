@@ -3,7 +3,9 @@
 //! text rendering; anything the client got wrong is a tool error with a
 //! message the agent can act on.
 
-use crate::outputs::{ChunkOut, ReindexOut, ReportOut, SearchOut, ServerStateOut, StatusOut, SymbolsOut};
+use crate::outputs::{
+    ChunkOut, ReindexOut, ReportOut, SearchOut, ServerStateOut, StatusOut, SymbolsOut,
+};
 use crate::params::{
     ChunkTarget, FindSymbolParams, GetChunkParams, ReindexParams, Scope, SearchCodeParams,
     SearchDocsParams, SearchParams, SearchRequest,
@@ -28,7 +30,10 @@ impl AmanServer {
         annotations(read_only_hint = true, open_world_hint = false),
         output_schema = schema_for_output::<SearchOut>()
     )]
-    async fn search(&self, Parameters(p): Parameters<SearchParams>) -> Result<CallToolResult, McpError> {
+    async fn search(
+        &self,
+        Parameters(p): Parameters<SearchParams>,
+    ) -> Result<CallToolResult, McpError> {
         match p.validate(self.engine.root()) {
             Ok(req) => self.run_search(req).await,
             Err(e) => tool_error(e.to_string()),
@@ -40,7 +45,10 @@ impl AmanServer {
         annotations(read_only_hint = true, open_world_hint = false),
         output_schema = schema_for_output::<SearchOut>()
     )]
-    async fn search_code(&self, Parameters(p): Parameters<SearchCodeParams>) -> Result<CallToolResult, McpError> {
+    async fn search_code(
+        &self,
+        Parameters(p): Parameters<SearchCodeParams>,
+    ) -> Result<CallToolResult, McpError> {
         match p.validate(self.engine.root()) {
             Ok(req) => self.run_search(req).await,
             Err(e) => tool_error(e.to_string()),
@@ -52,7 +60,10 @@ impl AmanServer {
         annotations(read_only_hint = true, open_world_hint = false),
         output_schema = schema_for_output::<SearchOut>()
     )]
-    async fn search_docs(&self, Parameters(p): Parameters<SearchDocsParams>) -> Result<CallToolResult, McpError> {
+    async fn search_docs(
+        &self,
+        Parameters(p): Parameters<SearchDocsParams>,
+    ) -> Result<CallToolResult, McpError> {
         match p.validate(self.engine.root()) {
             Ok(req) => self.run_search(req).await,
             Err(e) => tool_error(e.to_string()),
@@ -64,14 +75,20 @@ impl AmanServer {
         annotations(read_only_hint = true, open_world_hint = false),
         output_schema = schema_for_output::<SymbolsOut>()
     )]
-    async fn find_symbol(&self, Parameters(p): Parameters<FindSymbolParams>) -> Result<CallToolResult, McpError> {
+    async fn find_symbol(
+        &self,
+        Parameters(p): Parameters<FindSymbolParams>,
+    ) -> Result<CallToolResult, McpError> {
         let (name, kind, limit) = match p.validate() {
             Ok(v) => v,
             Err(e) => return tool_error(e.to_string()),
         };
         let engine = self.engine.clone();
         let lookup = name.clone();
-        let joined = tokio::task::spawn_blocking(move || engine.find_symbol(&lookup, kind.as_deref(), limit)).await;
+        let joined = tokio::task::spawn_blocking(move || {
+            engine.find_symbol(&lookup, kind.as_deref(), limit)
+        })
+        .await;
         match joined {
             Ok(Ok(items)) => {
                 let out = SymbolsOut {
@@ -90,7 +107,10 @@ impl AmanServer {
         annotations(read_only_hint = true, open_world_hint = false),
         output_schema = schema_for_output::<ChunkOut>()
     )]
-    async fn get_chunk(&self, Parameters(p): Parameters<GetChunkParams>) -> Result<CallToolResult, McpError> {
+    async fn get_chunk(
+        &self,
+        Parameters(p): Parameters<GetChunkParams>,
+    ) -> Result<CallToolResult, McpError> {
         let target = match p.validate(self.engine.root()) {
             Ok(t) => t,
             Err(e) => return tool_error(e.to_string()),
@@ -98,9 +118,13 @@ impl AmanServer {
         let engine = self.engine.clone();
         let joined = tokio::task::spawn_blocking(move || match &target {
             ChunkTarget::Id(id) => engine.get_chunk(id).map(|c| (c, Some(id.clone()))),
-            ChunkTarget::Range { path, start_line, end_line } => {
-                engine.read_range(path, *start_line, *end_line).map(|c| (Some(c), None))
-            }
+            ChunkTarget::Range {
+                path,
+                start_line,
+                end_line,
+            } => engine
+                .read_range(path, *start_line, *end_line)
+                .map(|c| (Some(c), None)),
         })
         .await;
         match joined {
@@ -131,7 +155,8 @@ impl AmanServer {
             Err(e) => return task_failed(e),
         };
         let snap = self.writer.snapshot();
-        let stale = snap.role != Role::Reader && (snap.running.is_some() || snap.reconcile_queued || snap.queued_paths > 0);
+        let stale = snap.role != Role::Reader
+            && (snap.running.is_some() || snap.reconcile_queued || snap.queued_paths > 0);
         let server = ServerStateOut {
             watcher: self.watch_state().describe(),
             role: snap.role.as_str().to_string(),
@@ -189,7 +214,9 @@ impl AmanServer {
                 let phase = snap.phase.map(|p| format!(" ({p})")).unwrap_or_default();
                 ReindexOut {
                     state: "already_running".into(),
-                    message: format!("An index run is already in progress{phase}; this request joins it."),
+                    message: format!(
+                        "An index run is already in progress{phase}; this request joins it."
+                    ),
                     report: None,
                 }
             };

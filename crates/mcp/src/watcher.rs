@@ -100,7 +100,9 @@ impl ChangeBatch {
 /// Why watching could not start at all.
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
-    #[error("cannot watch {path}: native watcher failed ({native}); polling watcher failed ({polling})")]
+    #[error(
+        "cannot watch {path}: native watcher failed ({native}); polling watcher failed ({polling})"
+    )]
     Start {
         path: PathBuf,
         native: String,
@@ -147,7 +149,8 @@ impl TreeWatcher {
         let classify = std::sync::Arc::new(classify);
         let (tx, rx) = mpsc::channel::<Message>();
         let descend_classify = classify.clone();
-        let descend = move |dir: &Path| descend_classify(dir, ChangeKind::Created) != Relevance::Ignore;
+        let descend =
+            move |dir: &Path| descend_classify(dir, ChangeKind::Created) != Relevance::Ignore;
         let (watcher, mode) = start_os_watcher(root, &config, &tx, descend)?;
         let debounce = config.clone();
         let thread = std::thread::Builder::new()
@@ -368,7 +371,10 @@ mod tests {
         (watcher, seen)
     }
 
-    fn wait_for<F: Fn(&[ChangeBatch]) -> bool>(seen: &Arc<Mutex<Vec<ChangeBatch>>>, what: F) -> Vec<ChangeBatch> {
+    fn wait_for<F: Fn(&[ChangeBatch]) -> bool>(
+        seen: &Arc<Mutex<Vec<ChangeBatch>>>,
+        what: F,
+    ) -> Vec<ChangeBatch> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let batches = seen.lock().expect("lock").clone();
@@ -437,7 +443,9 @@ mod tests {
         // same second to prove sub-second changes are seen.
         std::fs::write(root.join("p.rs"), "fn p() { changed(); }\n").expect("write");
         std::fs::write(root.join("q.rs"), "fn q() {}\n").expect("write");
-        let batches = wait_for(&seen, |b| b.iter().map(|x| x.paths.len()).sum::<usize>() >= 2);
+        let batches = wait_for(&seen, |b| {
+            b.iter().map(|x| x.paths.len()).sum::<usize>() >= 2
+        });
         let all: BTreeSet<PathBuf> = batches.iter().flat_map(|b| b.paths.clone()).collect();
         assert!(all.contains(&root.join("p.rs")), "{batches:?}");
         assert!(all.contains(&root.join("q.rs")), "{batches:?}");

@@ -157,10 +157,7 @@ impl IndexWriterHandle {
     ) -> bool {
         let mut state = self.shared.lock();
         let already = state.queue.reconcile.is_some()
-            || state
-                .running
-                .as_ref()
-                .is_some_and(|r| r.kind != "update");
+            || state.running.as_ref().is_some_and(|r| r.kind != "update");
         let queued_force = state.queue.reconcile.unwrap_or(false);
         // A rebuild asked for while a plain reconcile runs still has to happen.
         let joins = already && (!force || queued_force || is_running(&state, "rebuild"));
@@ -224,7 +221,10 @@ impl IndexWriterHandle {
             last_report: state.last_report.clone(),
             last_error: state.last_error.clone(),
             last_write: state.last_write,
-            next_retry_in: state.queue.retry_at.map(|t| t.saturating_duration_since(now)),
+            next_retry_in: state
+                .queue
+                .retry_at
+                .map(|t| t.saturating_duration_since(now)),
         }
     }
 
@@ -239,11 +239,7 @@ impl IndexWriterHandle {
             }
         }
         self.shared.wake.notify_all();
-        let handle = self
-            .thread
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let handle = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = handle {
             let deadline = Instant::now() + timeout;
             while !handle.is_finished() && Instant::now() < deadline {
@@ -309,7 +305,8 @@ fn writer_loop(engine: &Engine, shared: &Shared) {
                     };
                 }
                 if !state.queue.paths.is_empty() {
-                    let paths: Vec<PathBuf> = std::mem::take(&mut state.queue.paths).into_iter().collect();
+                    let paths: Vec<PathBuf> =
+                        std::mem::take(&mut state.queue.paths).into_iter().collect();
                     break Job::Update(paths);
                 }
                 state = shared.wake.wait(state).unwrap_or_else(|p| p.into_inner());
