@@ -180,3 +180,67 @@ pub fn build(dir: &Path) -> IndexWriter {
     w.commit_vectors().unwrap();
     w
 }
+
+/// Synthetic project, version-dependent: some files change or disappear
+/// between versions so re-runs exercise modify and delete paths.
+pub fn synthetic_files(version: u32, files: usize) -> Vec<(FileRecord, Vec<Chunk>)> {
+    use ChunkKind::*;
+    let topics = ["parser", "network", "storage", "render", "config", "auth", "cache", "scheduler"];
+    let mut out = Vec::new();
+    for f in 0..files {
+        if (f as u32 + version) % 7 == 0 {
+            continue;
+        }
+        let topic = topics[f % topics.len()];
+        let path = if f % 9 == 0 { format!("tests/{topic}_{f}_test.rs") } else { format!("src/{topic}/module_{f}.rs") };
+        let rev = if f as u32 % 5 == version % 5 { version } else { 0 };
+        let bodies: Vec<String> = (0..5)
+            .map(|k| {
+                format!(
+                    "/// Handles {topic} step {k} for module {f} (revision {rev}).\npub fn {topic}_step_{f}_{k}(input: &str) -> Result<usize, Error> {{\n    let value = input.len() * {k} + {f};\n    validate_{topic}(value)?;\n    Ok(value)\n}}"
+                )
+            })
+            .collect();
+        let names: Vec<String> = (0..5).map(|k| format!("{topic}_step_{f}_{k}")).collect();
+        let specs: Vec<ChunkSpec<'_>> = bodies
+            .iter()
+            .zip(&names)
+            .map(|(b, n)| ChunkSpec { kind: Function, symbol: Some(n.as_str()), scope: None, content: b.as_str() })
+            .collect();
+        let cs = chunks(&path, Language::Rust, &specs);
+        out.push((record(&path, Language::Rust, &cs), cs));
+    }
+    out
+}
+
+/// Brings the index in `dir` to `version` incrementally, committing as it goes.
+pub fn sync_synthetic(dir: &Path, version: u32, files: usize) {
+    let o = IndexOptions { lock_timeout: std::time::Duration::from_secs(20), ..opts() };
+    let mut w = IndexWriter::open(dir, &o).unwrap();
+    w.set_embedding_spec(Some(&spec())).unwrap();
+    let existing = w.files().unwrap();
+    let desired = synthetic_files(version, files);
+    let mut n = 0;
+    for (f, cs) in &desired {
+        if existing.get(&f.path).is_some_and(|e| e.hash == f.hash) {
+            continue;
+        }
+        w.upsert_file(f, cs).unwrap();
+        n += 1;
+        if n % 8 == 0 {
+            w.commit().unwrap();
+            embed_pending(&mut w);
+        }
+        if n % 20 == 0 {
+            w.commit_vectors().unwrap();
+        }
+    }
+    for path in existing.keys() {
+        if !desired.iter().any(|(f, _)| &f.path == path) {
+            w.remove_file(path).unwrap();
+        }
+    }
+    w.commit().unwrap();
+    embed_pending(&mut w);
+    w.commit_vectors().unwrap();
+}
