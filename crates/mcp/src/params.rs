@@ -4,9 +4,12 @@
 //! instead of a serde type error.
 
 use crate::confine::{confine_glob, PathError};
+use rmcp::model::JsonObject;
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Results per call when the client does not say.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -95,6 +98,36 @@ pub struct ReindexParams {
     pub force: Option<bool>,
     /// Wait for the run to finish before answering (default false: answer at once, run in the background).
     pub wait: Option<bool>,
+}
+
+/// One-line signatures, appended to argument errors so the agent sees
+/// what the tool expects.
+pub mod usage {
+    pub const SEARCH: &str = "search {query: string, limit?: integer 1-100, language?: string, path?: string, kind?: string}";
+    pub const SEARCH_CODE: &str = "search_code {query: string, limit?: integer 1-100, language?: string, path?: string, kind?: string}";
+    pub const SEARCH_DOCS: &str =
+        "search_docs {query: string, limit?: integer 1-100, path?: string}";
+    pub const FIND_SYMBOL: &str =
+        "find_symbol {name: string, kind?: string, limit?: integer 1-100}";
+    pub const GET_CHUNK: &str =
+        "get_chunk {id: string} or {path: string, start_line: integer, end_line: integer}";
+    pub const REINDEX: &str = "reindex {force?: boolean, wait?: boolean}";
+}
+
+/// Deserializes tool arguments; the error names the problem and shows the
+/// expected signature (serde alone does not say which field was wrong).
+pub fn parse_args<T: DeserializeOwned>(args: JsonObject, usage: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::Object(args))
+        .map_err(|e| format!("invalid arguments: {e}. Expected {usage}"))
+}
+
+/// The input schema advertised for `T` (an empty object schema if schema
+/// generation fails, which would be a bug caught by the tests).
+pub fn input_schema<T: JsonSchema + 'static>() -> Arc<JsonObject> {
+    rmcp::handler::server::common::schema_for_input::<T>().unwrap_or_else(|e| {
+        tracing::error!("invalid input schema: {e}");
+        rmcp::handler::server::common::schema_for_empty_input()
+    })
 }
 
 /// Which part of the corpus a search covers.
@@ -475,6 +508,21 @@ mod tests {
             end_line: None,
         };
         assert_eq!(id.validate(root), Ok(ChunkTarget::Id("c1".into())));
+    }
+
+    #[test]
+    fn argument_errors_name_the_expected_signature() {
+        let mut args = JsonObject::new();
+        args.insert("query".into(), serde_json::json!("q"));
+        args.insert("limit".into(), serde_json::json!("ten"));
+        let err = parse_args::<SearchParams>(args, usage::SEARCH).expect_err("bad type");
+        assert!(
+            err.contains("invalid type") && err.contains("limit?: integer 1-100"),
+            "{err}"
+        );
+        let err =
+            parse_args::<SearchParams>(JsonObject::new(), usage::SEARCH).expect_err("missing");
+        assert!(err.contains("missing field `query`"), "{err}");
     }
 
     #[test]

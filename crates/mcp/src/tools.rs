@@ -7,8 +7,8 @@ use crate::outputs::{
     ChunkOut, ReindexOut, ReportOut, SearchOut, ServerStateOut, StatusOut, SymbolsOut,
 };
 use crate::params::{
-    ChunkTarget, FindSymbolParams, GetChunkParams, ReindexParams, Scope, SearchCodeParams,
-    SearchDocsParams, SearchParams, SearchRequest,
+    input_schema, parse_args, usage, ChunkTarget, FindSymbolParams, GetChunkParams, ReindexParams,
+    Scope, SearchCodeParams, SearchDocsParams, SearchParams, SearchRequest,
 };
 use crate::progress::McpProgress;
 use crate::replies::{explain, structured, task_failed, tool_error};
@@ -17,8 +17,7 @@ use crate::writer::{Completion, Role, RunOutcome};
 use crate::{render, writer::BUSY_RETRY};
 use amanmcp_engine::{ProgressSink, Query, QueryScope, SearchMode};
 use rmcp::handler::server::tool::schema_for_output;
-use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, ErrorData as McpError, RoleServer};
 use std::sync::Arc;
@@ -28,12 +27,14 @@ impl AmanServer {
     #[tool(
         description = "Hybrid (keyword + semantic) search over the whole project, code and docs. Returns ranked chunks as path:start-end with symbol, kind, score and a snippet; pass a result's id to get_chunk for its full text.",
         annotations(read_only_hint = true, open_world_hint = false),
+        input_schema = input_schema::<SearchParams>(),
         output_schema = schema_for_output::<SearchOut>()
     )]
-    async fn search(
-        &self,
-        Parameters(p): Parameters<SearchParams>,
-    ) -> Result<CallToolResult, McpError> {
+    async fn search(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
+        let p: SearchParams = match parse_args(args, usage::SEARCH) {
+            Ok(p) => p,
+            Err(e) => return tool_error(e),
+        };
         match p.validate(self.engine.root()) {
             Ok(req) => self.run_search(req).await,
             Err(e) => tool_error(e.to_string()),
@@ -43,12 +44,14 @@ impl AmanServer {
     #[tool(
         description = "Search source code only (no docs): find functions, types and logic by behaviour or identifiers. Optional filters: language, path (directory or glob), kind (function, method, struct, class, ...).",
         annotations(read_only_hint = true, open_world_hint = false),
+        input_schema = input_schema::<SearchCodeParams>(),
         output_schema = schema_for_output::<SearchOut>()
     )]
-    async fn search_code(
-        &self,
-        Parameters(p): Parameters<SearchCodeParams>,
-    ) -> Result<CallToolResult, McpError> {
+    async fn search_code(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
+        let p: SearchCodeParams = match parse_args(args, usage::SEARCH_CODE) {
+            Ok(p) => p,
+            Err(e) => return tool_error(e),
+        };
         match p.validate(self.engine.root()) {
             Ok(req) => self.run_search(req).await,
             Err(e) => tool_error(e.to_string()),
@@ -58,12 +61,14 @@ impl AmanServer {
     #[tool(
         description = "Search documentation only (Markdown and plain text): READMEs, guides, design notes.",
         annotations(read_only_hint = true, open_world_hint = false),
+        input_schema = input_schema::<SearchDocsParams>(),
         output_schema = schema_for_output::<SearchOut>()
     )]
-    async fn search_docs(
-        &self,
-        Parameters(p): Parameters<SearchDocsParams>,
-    ) -> Result<CallToolResult, McpError> {
+    async fn search_docs(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
+        let p: SearchDocsParams = match parse_args(args, usage::SEARCH_DOCS) {
+            Ok(p) => p,
+            Err(e) => return tool_error(e),
+        };
         match p.validate(self.engine.root()) {
             Ok(req) => self.run_search(req).await,
             Err(e) => tool_error(e.to_string()),
@@ -73,12 +78,14 @@ impl AmanServer {
     #[tool(
         description = "Find where a symbol (function, method, type, class, constant) is defined, by name: exact matches first, then case-insensitive and fuzzy ones. Optional kind filter.",
         annotations(read_only_hint = true, open_world_hint = false),
+        input_schema = input_schema::<FindSymbolParams>(),
         output_schema = schema_for_output::<SymbolsOut>()
     )]
-    async fn find_symbol(
-        &self,
-        Parameters(p): Parameters<FindSymbolParams>,
-    ) -> Result<CallToolResult, McpError> {
+    async fn find_symbol(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
+        let p: FindSymbolParams = match parse_args(args, usage::FIND_SYMBOL) {
+            Ok(p) => p,
+            Err(e) => return tool_error(e),
+        };
         let (name, kind, limit) = match p.validate() {
             Ok(v) => v,
             Err(e) => return tool_error(e.to_string()),
@@ -105,12 +112,14 @@ impl AmanServer {
     #[tool(
         description = "Source text of a search result by its id, or of any line range of a project file (path relative to the root, start_line and end_line 1-based inclusive). Paths outside the project are refused.",
         annotations(read_only_hint = true, open_world_hint = false),
+        input_schema = input_schema::<GetChunkParams>(),
         output_schema = schema_for_output::<ChunkOut>()
     )]
-    async fn get_chunk(
-        &self,
-        Parameters(p): Parameters<GetChunkParams>,
-    ) -> Result<CallToolResult, McpError> {
+    async fn get_chunk(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
+        let p: GetChunkParams = match parse_args(args, usage::GET_CHUNK) {
+            Ok(p) => p,
+            Err(e) => return tool_error(e),
+        };
         let target = match p.validate(self.engine.root()) {
             Ok(t) => t,
             Err(e) => return tool_error(e.to_string()),
@@ -177,13 +186,18 @@ impl AmanServer {
     #[tool(
         description = "Bring the index up to date with the working tree (normally automatic: the server watches files). Runs in the background and answers at once; with a progressToken, progress is reported as notifications. force=true rebuilds from scratch; wait=true answers only when the run is done.",
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false),
+        input_schema = input_schema::<ReindexParams>(),
         output_schema = schema_for_output::<ReindexOut>()
     )]
     async fn reindex(
         &self,
-        Parameters(p): Parameters<ReindexParams>,
+        args: JsonObject,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
+        let p: ReindexParams = match parse_args(args, usage::REINDEX) {
+            Ok(p) => p,
+            Err(e) => return tool_error(e),
+        };
         let force = p.force.unwrap_or(false);
         let wait = p.wait.unwrap_or(false);
         let progress = context
