@@ -122,7 +122,10 @@ impl Bm25Index {
         if let Some(s) = &row.symbol {
             d.add_text(f.symbol, s);
         }
-        for s in [&row.qualified, &row.scope, &row.signature].into_iter().flatten() {
+        for s in [&row.qualified, &row.scope, &row.signature]
+            .into_iter()
+            .flatten()
+        {
             d.add_text(f.qual, s);
         }
         let (doc, body) = split_comments(&row.content, row.language.is_doc());
@@ -184,8 +187,11 @@ pub(crate) fn search(
     let docs = match allowed {
         None => searcher.search(query, &top)?,
         Some(set) => {
-            let filter =
-                FilterCollector::new("cid".to_string(), move |cid: u64| set.contains(&(cid as i64)), top);
+            let filter = FilterCollector::new(
+                "cid".to_string(),
+                move |cid: u64| set.contains(&(cid as i64)),
+                top,
+            );
             searcher.search(query, &filter)?
         }
     };
@@ -221,7 +227,10 @@ pub(crate) fn split_comments(content: &str, is_doc: bool) -> (String, String) {
         let t = line.trim_start();
         let is_comment = in_block
             || t.starts_with("//")
-            || t.starts_with('#') && !t.starts_with("#[") && !t.starts_with("#include") && !t.starts_with("#define")
+            || t.starts_with('#')
+                && !t.starts_with("#[")
+                && !t.starts_with("#include")
+                && !t.starts_with("#define")
             || t.starts_with("/*")
             || t.starts_with("* ")
             || t == "*"

@@ -60,7 +60,9 @@ impl EmbeddingCache {
         spec: &EmbeddingSpec,
         items: &[(&str, &[f32])],
     ) -> Result<(), IndexError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR REPLACE INTO embeddings(model_id, dims, text_hash, vector) VALUES (?1, ?2, ?3, ?4)",

@@ -9,13 +9,20 @@ pub enum IndexError {
     NotFound { dir: PathBuf },
 
     #[error("index at {dir} is being written by another process{} (wait for it to finish, or stop it; readers keep working)", holder_pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
-    Locked { dir: PathBuf, holder_pid: Option<u32> },
+    Locked {
+        dir: PathBuf,
+        holder_pid: Option<u32>,
+    },
 
     #[error("index at {dir} is damaged: {reason} (run `amanmcp index --force` to rebuild it)")]
     Corrupt { dir: PathBuf, reason: String },
 
     #[error("index at {dir} has schema version {found}, this build expects {expected} (run `amanmcp index` to upgrade it)")]
-    SchemaMismatch { dir: PathBuf, found: u32, expected: u32 },
+    SchemaMismatch {
+        dir: PathBuf,
+        found: u32,
+        expected: u32,
+    },
 
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -27,7 +34,11 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
 
     #[error("i/o on {path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("vector graph: {0}")]
     Hnsw(String),
@@ -44,14 +55,19 @@ pub enum IndexError {
     #[error("invalid option: {0}")]
     InvalidOption(String),
 
-    #[error("no embedding model is set for this index (call set_embedding_spec before adding vectors)")]
+    #[error(
+        "no embedding model is set for this index (call set_embedding_spec before adding vectors)"
+    )]
     NoEmbeddingSpec,
 }
 
 impl IndexError {
     /// Wraps an I/O error with the path it concerns.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        IndexError::Io { path: path.into(), source }
+        IndexError::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

@@ -25,7 +25,10 @@ impl PathFilter {
             .literal_separator(true)
             .build()
             .map_err(|e| IndexError::InvalidQuery(format!("bad path glob `{pattern}`: {e}")))?;
-        Ok(PathFilter::Glob { full: glob.compile_matcher(), name_only: !p.contains('/') })
+        Ok(PathFilter::Glob {
+            full: glob.compile_matcher(),
+            name_only: !p.contains('/'),
+        })
     }
 
     pub fn matches(&self, path: &str) -> bool {
@@ -58,7 +61,10 @@ pub(crate) fn cache_key(f: &SearchFilters) -> String {
 }
 
 /// Chunk ids passing the filters.
-pub(crate) fn allowed_cids(conn: &Connection, f: &SearchFilters) -> Result<HashSet<i64>, IndexError> {
+pub(crate) fn allowed_cids(
+    conn: &Connection,
+    f: &SearchFilters,
+) -> Result<HashSet<i64>, IndexError> {
     let path = f.path_glob.as_deref().map(PathFilter::new).transpose()?;
     let langs: HashSet<Language> = f.languages.iter().copied().collect();
     let kinds: HashSet<ChunkKind> = f.kinds.iter().copied().collect();

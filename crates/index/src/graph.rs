@@ -88,9 +88,14 @@ pub(crate) struct Graph {
 }
 
 impl Graph {
-    pub fn new(dims: usize, m: usize, ef_construction: usize, capacity: usize) -> Graph {
-        let hnsw = Hnsw::new(m, capacity.max(1024), MAX_LAYER, ef_construction, UnitCosine);
-        let _ = dims;
+    pub fn new(m: usize, ef_construction: usize, capacity: usize) -> Graph {
+        let hnsw = Hnsw::new(
+            m,
+            capacity.max(1024),
+            MAX_LAYER,
+            ef_construction,
+            UnitCosine,
+        );
         Graph { hnsw }
     }
 
@@ -167,7 +172,10 @@ impl Graph {
         for ext in ["hnsw.graph", "hnsw.data"] {
             let p = dir.join(format!("{basename}.{ext}"));
             if !p.exists() {
-                return Err(IndexError::Hnsw(format!("missing dump file {}", p.display())));
+                return Err(IndexError::Hnsw(format!(
+                    "missing dump file {}",
+                    p.display()
+                )));
             }
         }
         let io: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, basename)));
@@ -202,7 +210,9 @@ impl hnsw_rs::filter::FilterT for FilterFn<'_> {
 /// Removes dump files other than `keep` (best effort; readers holding old
 /// graphs already have them in memory).
 pub(crate) fn remove_stale_dumps(dir: &Path, keep: Option<&str>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         let Some(base) = name

@@ -10,7 +10,9 @@ pub(crate) struct Layout {
 
 impl Layout {
     pub fn new(dir: &Path) -> Self {
-        Layout { dir: dir.to_path_buf() }
+        Layout {
+            dir: dir.to_path_buf(),
+        }
     }
     /// Source of truth: files, chunks, manifest.
     pub fn sqlite(&self) -> PathBuf {

@@ -92,7 +92,9 @@ pub(crate) fn create_schema(conn: &Connection) -> Result<(), IndexError> {
 
 pub(crate) fn get(conn: &Connection, k: &str) -> Result<Option<String>, IndexError> {
     Ok(conn
-        .query_row("SELECT value FROM manifest WHERE key = ?1", [k], |r| r.get(0))
+        .query_row("SELECT value FROM manifest WHERE key = ?1", [k], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 

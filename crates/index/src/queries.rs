@@ -39,7 +39,9 @@ pub(crate) fn stats(conn: &Connection, dir: &Path) -> Result<IndexStats, IndexEr
         let mut stmt = conn.prepare_cached(
             "SELECT language, COUNT(*) FROM chunks GROUP BY language ORDER BY COUNT(*) DESC, language",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
         for r in rows {
             languages.push(r?);
         }
@@ -54,13 +56,17 @@ pub(crate) fn stats(conn: &Connection, dir: &Path) -> Result<IndexStats, IndexEr
         bytes_on_disk: dir_size(dir),
         updated_at: meta::get_i64(conn, key::UPDATED)?,
         created_at: meta::get_i64(conn, key::CREATED)?,
-        schema_version: meta::get_i64(conn, key::SCHEMA)?.map(|v| v as u32).unwrap_or(SCHEMA_VERSION),
+        schema_version: meta::get_i64(conn, key::SCHEMA)?
+            .map(|v| v as u32)
+            .unwrap_or(SCHEMA_VERSION),
     })
 }
 
 /// Total size of the files under `dir` (recursively).
 pub(crate) fn dir_size(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .flatten()
         .map(|e| match e.file_type() {
@@ -86,12 +92,18 @@ pub(crate) fn candidate_meta(
     let mut out = HashMap::with_capacity(cids.len());
     for batch in cids.chunks(400) {
         let placeholders = vec!["?"; batch.len()].join(",");
-        let sql = format!("SELECT cid, path, symbol, qualified FROM chunks WHERE cid IN ({placeholders})");
+        let sql = format!(
+            "SELECT cid, path, symbol, qualified FROM chunks WHERE cid IN ({placeholders})"
+        );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(batch.iter()), |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                CandidateMeta { path: r.get(1)?, symbol: r.get(2)?, qualified: r.get(3)? },
+                CandidateMeta {
+                    path: r.get(1)?,
+                    symbol: r.get(2)?,
+                    qualified: r.get(3)?,
+                },
             ))
         })?;
         for r in rows {
@@ -117,7 +129,10 @@ pub(crate) fn symbol_matches(
     let rows = stmt.query_map(rusqlite::params![name, limit as i64], |r| {
         let s: Option<String> = r.get(1)?;
         let q: Option<String> = r.get(2)?;
-        Ok((r.get::<_, i64>(0)?, s.as_deref() == Some(name) || q.as_deref() == Some(name)))
+        Ok((
+            r.get::<_, i64>(0)?,
+            s.as_deref() == Some(name) || q.as_deref() == Some(name),
+        ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

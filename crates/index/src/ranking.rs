@@ -49,8 +49,12 @@ pub(crate) fn fuse(
 pub(crate) fn symbol_candidates(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in query.split_whitespace() {
-        let w = w.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '$'));
-        let w = w.trim_end_matches("()").trim_matches(|c| c == '.' || c == ':');
+        let w = w.trim_matches(|c: char| {
+            !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '$')
+        });
+        let w = w
+            .trim_end_matches("()")
+            .trim_matches(|c| c == '.' || c == ':');
         if w.is_empty() || !w.chars().any(|c| c.is_alphabetic()) {
             continue;
         }
@@ -66,14 +70,19 @@ pub(crate) fn symbol_candidates(query: &str) -> Vec<String> {
 
 /// True when a query word names this chunk's symbol (or qualified symbol,
 /// or a path ending in it) ignoring ASCII case.
-pub(crate) fn names_symbol(words: &[String], symbol: Option<&str>, qualified: Option<&str>) -> bool {
+pub(crate) fn names_symbol(
+    words: &[String],
+    symbol: Option<&str>,
+    qualified: Option<&str>,
+) -> bool {
     words.iter().any(|w| {
         let eq = |s: Option<&str>| s.is_some_and(|s| s.eq_ignore_ascii_case(w));
         let tail = |s: Option<&str>| {
             s.is_some_and(|s| {
                 s.contains("::")
                     && w.len() > s.len()
-                    && w.to_ascii_lowercase().ends_with(&format!("::{}", s.to_ascii_lowercase()))
+                    && w.to_ascii_lowercase()
+                        .ends_with(&format!("::{}", s.to_ascii_lowercase()))
             })
         };
         eq(symbol) || eq(qualified) || tail(qualified)
@@ -83,8 +92,8 @@ pub(crate) fn names_symbol(words: &[String], symbol: Option<&str>, qualified: Op
 /// Distinctive query terms (≥ 3 chars, not stop words) for path matching.
 pub(crate) fn path_terms(query: &str) -> Vec<String> {
     const STOP: [&str; 24] = [
-        "the", "and", "for", "with", "how", "what", "where", "does", "from", "that", "this",
-        "are", "is", "in", "of", "to", "use", "used", "into", "when", "which", "who", "why", "can",
+        "the", "and", "for", "with", "how", "what", "where", "does", "from", "that", "this", "are",
+        "is", "in", "of", "to", "use", "used", "into", "when", "which", "who", "why", "can",
     ];
     let mut out: Vec<String> = split_code(query)
         .into_iter()
@@ -110,7 +119,18 @@ pub fn is_test_path(path: &str) -> bool {
     let mut segments: Vec<&str> = lower.split('/').collect();
     let file = segments.pop().unwrap_or("");
     if segments.iter().any(|d| {
-        matches!(*d, "test" | "tests" | "__tests__" | "testing" | "spec" | "specs" | "testdata" | "__mocks__" | "fixtures")
+        matches!(
+            *d,
+            "test"
+                | "tests"
+                | "__tests__"
+                | "testing"
+                | "spec"
+                | "specs"
+                | "testdata"
+                | "__mocks__"
+                | "fixtures"
+        )
     }) {
         return true;
     }
@@ -128,7 +148,9 @@ pub fn is_test_path(path: &str) -> bool {
 
 /// Final order: score desc, then path, then start line (deterministic).
 pub(crate) fn order(a: (f32, &str, u32), b: (f32, &str, u32)) -> std::cmp::Ordering {
-    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)).then_with(|| a.2.cmp(&b.2))
+    b.0.total_cmp(&a.0)
+        .then_with(|| a.1.cmp(b.1))
+        .then_with(|| a.2.cmp(&b.2))
 }
 
 #[cfg(test)]
@@ -137,7 +159,14 @@ mod tests {
 
     #[test]
     fn rrf_math_is_weighted_reciprocal_rank() {
-        let f = fuse(&[(1, 9.0), (2, 5.0)], &[(2, 0.9), (3, 0.8)], &[], 1.0, 2.0, 60.0);
+        let f = fuse(
+            &[(1, 9.0), (2, 5.0)],
+            &[(2, 0.9), (3, 0.8)],
+            &[],
+            1.0,
+            2.0,
+            60.0,
+        );
         assert!((f[&1].score - 1.0 / 61.0).abs() < 1e-7);
         assert!((f[&2].score - (1.0 / 62.0 + 2.0 / 61.0)).abs() < 1e-7);
         assert!((f[&3].score - 2.0 / 62.0).abs() < 1e-7);
@@ -151,26 +180,61 @@ mod tests {
         let w = symbol_candidates("how does `JoinSet::abort_all()` work, Console.log?");
         assert!(w.contains(&"JoinSet::abort_all".to_string()));
         assert!(w.contains(&"Console::log".to_string()));
-        assert!(names_symbol(&w, Some("abort_all"), Some("JoinSet::abort_all")));
+        assert!(names_symbol(
+            &w,
+            Some("abort_all"),
+            Some("JoinSet::abort_all")
+        ));
         assert!(!names_symbol(&w, Some("abort"), Some("JoinSet::abort")));
         let w = symbol_candidates("tokio::task::JoinSet::abort_all");
-        assert!(names_symbol(&w, Some("abort_all"), Some("JoinSet::abort_all")));
+        assert!(names_symbol(
+            &w,
+            Some("abort_all"),
+            Some("JoinSet::abort_all")
+        ));
     }
 
     #[test]
     fn test_paths() {
-        for p in ["tests/a.rs", "src/foo/tests/x.py", "test_io.py", "pkg/io_test.go", "ui/button.spec.ts", "a/b.test.js", "src/FooTest.java", "conftest.py"] {
+        for p in [
+            "tests/a.rs",
+            "src/foo/tests/x.py",
+            "test_io.py",
+            "pkg/io_test.go",
+            "ui/button.spec.ts",
+            "a/b.test.js",
+            "src/FooTest.java",
+            "conftest.py",
+        ] {
             assert!(is_test_path(p), "{p}");
         }
-        for p in ["src/lib.rs", "src/attest.rs", "contest/main.go", "latest.py"] {
+        for p in [
+            "src/lib.rs",
+            "src/attest.rs",
+            "contest/main.go",
+            "latest.py",
+        ] {
             assert!(!is_test_path(p), "{p}");
         }
     }
 
     #[test]
     fn tie_break_is_deterministic() {
-        let mut v = [(1.0, "b.rs", 3), (1.0, "a.rs", 9), (2.0, "z.rs", 1), (1.0, "a.rs", 2)];
+        let mut v = [
+            (1.0, "b.rs", 3),
+            (1.0, "a.rs", 9),
+            (2.0, "z.rs", 1),
+            (1.0, "a.rs", 2),
+        ];
         v.sort_by(|x, y| order(*x, *y));
-        assert_eq!(v, [(2.0, "z.rs", 1), (1.0, "a.rs", 2), (1.0, "a.rs", 9), (1.0, "b.rs", 3)]);
+        assert_eq!(
+            v,
+            [
+                (2.0, "z.rs", 1),
+                (1.0, "a.rs", 2),
+                (1.0, "a.rs", 9),
+                (1.0, "b.rs", 3)
+            ]
+        );
     }
 }

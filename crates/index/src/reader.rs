@@ -25,6 +25,9 @@ pub fn index_exists(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Last filter's allowed set: (filter key, data generation, cids).
+pub(crate) type AllowedCache = (String, i64, Arc<HashSet<i64>>);
+
 /// A graph as loaded from one dump.
 pub(crate) struct LoadedGraph {
     pub pointer: GraphPointer,
@@ -48,8 +51,7 @@ pub struct IndexReader {
     pub(crate) bm25: Bm25Index,
     pub(crate) searcher: tantivy::IndexReader,
     pub(crate) snapshot: RwLock<Snapshot>,
-    /// Last filter's allowed set: (key, data generation, cids).
-    pub(crate) filter_cache: Mutex<Option<(String, i64, Arc<HashSet<i64>>)>>,
+    pub(crate) filter_cache: Mutex<Option<AllowedCache>>,
     refresh_lock: Mutex<()>,
 }
 
@@ -57,13 +59,19 @@ impl IndexReader {
     /// Opens the index in `dir` for reading; `NotFound` when there is none.
     pub fn open(dir: &Path) -> Result<IndexReader, IndexError> {
         if !index_exists(dir) {
-            return Err(IndexError::NotFound { dir: dir.to_path_buf() });
+            return Err(IndexError::NotFound {
+                dir: dir.to_path_buf(),
+            });
         }
         let layout = Layout::new(dir);
         let conn = meta::open_ro(&layout.sqlite())?;
         let found = meta::get_i64(&conn, key::SCHEMA)?.unwrap_or(0) as u32;
         if found != SCHEMA_VERSION {
-            return Err(IndexError::SchemaMismatch { dir: dir.to_path_buf(), found, expected: SCHEMA_VERSION });
+            return Err(IndexError::SchemaMismatch {
+                dir: dir.to_path_buf(),
+                found,
+                expected: SCHEMA_VERSION,
+            });
         }
         let bm25 = Bm25Index::open(&layout.bm25()).map_err(|e| IndexError::Corrupt {
             dir: dir.to_path_buf(),
@@ -79,7 +87,11 @@ impl IndexReader {
             conn: Mutex::new(conn),
             bm25,
             searcher,
-            snapshot: RwLock::new(Snapshot { data_gen: -1, vector_gen: -1, ..Snapshot::default() }),
+            snapshot: RwLock::new(Snapshot {
+                data_gen: -1,
+                vector_gen: -1,
+                ..Snapshot::default()
+            }),
             filter_cache: Mutex::new(None),
             refresh_lock: Mutex::new(()),
         };
@@ -92,7 +104,10 @@ impl IndexReader {
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {
-        self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.snapshot
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Picks up committed changes: BM25 reload when the data generation moved,
@@ -128,7 +143,11 @@ impl IndexReader {
         if pointer.as_ref() != loaded_pointer {
             next.graph = self.load_graph(pointer, spec.as_ref());
             changed = true;
-        } else if next.graph.as_ref().is_some_and(|g| Some(&g.pointer.spec) != spec.as_ref()) {
+        } else if next
+            .graph
+            .as_ref()
+            .is_some_and(|g| Some(&g.pointer.spec) != spec.as_ref())
+        {
             next.graph = None;
             changed = true;
         }
@@ -138,14 +157,18 @@ impl IndexReader {
         Ok(changed)
     }
 
-    fn load_graph(&self, pointer: Option<GraphPointer>, spec: Option<&EmbeddingSpec>) -> Option<Arc<LoadedGraph>> {
+    fn load_graph(
+        &self,
+        pointer: Option<GraphPointer>,
+        spec: Option<&EmbeddingSpec>,
+    ) -> Option<Arc<LoadedGraph>> {
         let pointer = pointer?;
         if Some(&pointer.spec) != spec {
             return None;
         }
         let dims = pointer.spec.dims;
         let graph = match &pointer.basename {
-            None => Graph::new(dims, 16, 16, 0),
+            None => Graph::new(16, 16, 0),
             Some(base) => match Graph::load(&self.layout.vectors(), base, dims) {
                 Ok(g) => g,
                 Err(e) => {

@@ -17,6 +17,15 @@ use std::time::Instant;
 /// Exact-symbol lookups per query word.
 const SYMBOL_LOOKUP: usize = 20;
 
+/// A fused candidate after boosts.
+struct Scored<'a> {
+    cid: i64,
+    score: f32,
+    boosts: Vec<String>,
+    fused: &'a Fused,
+    path: String,
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -26,11 +35,17 @@ impl IndexReader {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let mut timings = Vec::new();
         if req.limit == 0 {
-            return Ok(SearchResponse { hits: Vec::new(), degraded: false, timings_ms: timings });
+            return Ok(SearchResponse {
+                hits: Vec::new(),
+                degraded: false,
+                timings_ms: timings,
+            });
         }
         let text = req.text.trim();
         if text.is_empty() && req.vector.is_none() {
-            return Err(IndexError::InvalidQuery("empty query: give text or a vector".into()));
+            return Err(IndexError::InvalidQuery(
+                "empty query: give text or a vector".into(),
+            ));
         }
         let snap = self.snapshot();
         let n = (5 * req.limit).max(100);
@@ -73,7 +88,9 @@ impl IndexReader {
                     None => g.graph.search(q, fetch, ef.max(fetch), None),
                 };
                 let mut seen = HashSet::new();
-                hits.into_iter().filter(|(cid, _)| seen.insert(*cid)).collect()
+                hits.into_iter()
+                    .filter(|(cid, _)| seen.insert(*cid))
+                    .collect()
             }
             _ => Vec::new(),
         };
@@ -86,7 +103,9 @@ impl IndexReader {
         if use_text {
             for w in words.iter().filter(|w| w.len() >= 2) {
                 for (cid, _) in queries::symbol_matches(&conn, w, SYMBOL_LOOKUP)? {
-                    if allowed.as_ref().is_none_or(|a| a.contains(&cid)) && !symbol_list.contains(&cid) {
+                    if allowed.as_ref().is_none_or(|a| a.contains(&cid))
+                        && !symbol_list.contains(&cid)
+                    {
                         symbol_list.push(cid);
                     }
                 }
@@ -104,13 +123,15 @@ impl IndexReader {
         let metas = queries::candidate_meta(&conn, &cids)?;
         let path_terms = ranking::path_terms(text);
         let r = &req.ranking;
-        let mut scored: Vec<(i64, f32, Vec<String>, &Fused, String, u32)> = Vec::with_capacity(cids.len());
+        let mut scored: Vec<Scored<'_>> = Vec::with_capacity(cids.len());
         for (cid, f) in &fused {
             // Candidates without a row were deleted after the list was built (tombstones).
             let Some(m) = metas.get(cid) else { continue };
             let mut score = f.score;
             let mut boosts = Vec::new();
-            if r.symbol_boost != 1.0 && ranking::names_symbol(&words, m.symbol.as_deref(), m.qualified.as_deref()) {
+            if r.symbol_boost != 1.0
+                && ranking::names_symbol(&words, m.symbol.as_deref(), m.qualified.as_deref())
+            {
                 score *= r.symbol_boost;
                 boosts.push(format!("symbol×{}", r.symbol_boost));
             }
@@ -122,25 +143,42 @@ impl IndexReader {
                 score *= r.test_penalty;
                 boosts.push(format!("test×{}", r.test_penalty));
             }
-            scored.push((*cid, score, boosts, f, m.path.clone(), 0));
+            scored.push(Scored {
+                cid: *cid,
+                score,
+                boosts,
+                fused: f,
+                path: m.path.clone(),
+            });
         }
-        // Start lines only matter for ties; fetched with the rows below.
-        scored.sort_by(|a, b| ranking::order((a.1, &a.4, a.5), (b.1, &b.4, b.5)).then(a.0.cmp(&b.0)));
-        // Keep a margin so equal-score ties can be ordered by start line.
+        // Start lines only matter for ties; they come with the rows below.
+        scored.sort_by(|a, b| {
+            ranking::order((a.score, &a.path, 0), (b.score, &b.path, 0)).then(a.cid.cmp(&b.cid))
+        });
+        // Keep everything tied with the last place so ties are ordered by start line.
         let cut = scored
             .get(req.limit.saturating_sub(1))
-            .map(|x| x.1)
+            .map(|x| x.score)
             .unwrap_or(f32::NEG_INFINITY);
-        scored.retain(|x| x.1 >= cut);
+        scored.retain(|x| x.score >= cut);
         timings.push(("fuse".to_string(), ms(t)));
 
         let t = Instant::now();
-        let wanted: Vec<i64> = scored.iter().map(|x| x.0).collect();
+        let wanted: Vec<i64> = scored.iter().map(|x| x.cid).collect();
         let mut rows = rows::load_by_cid(&conn, &wanted)?;
         drop(conn);
         let mut hits: Vec<SearchHit> = Vec::with_capacity(scored.len());
-        for (cid, score, boosts, f, _, _) in scored {
-            let Some(row) = rows.remove(&cid) else { continue };
+        for Scored {
+            cid,
+            score,
+            boosts,
+            fused: f,
+            ..
+        } in scored
+        {
+            let Some(row) = rows.remove(&cid) else {
+                continue;
+            };
             let mut hit = row.into_hit();
             hit.score = score;
             hit.boosts = boosts;
@@ -150,14 +188,27 @@ impl IndexReader {
             hit.vector_cosine = f.vector.map(|v| v.1);
             hits.push(hit);
         }
-        hits.sort_by(|a, b| ranking::order((a.score, &a.path, a.start_line), (b.score, &b.path, b.start_line)));
+        hits.sort_by(|a, b| {
+            ranking::order(
+                (a.score, &a.path, a.start_line),
+                (b.score, &b.path, b.start_line),
+            )
+        });
         hits.truncate(req.limit);
         timings.push(("fetch".to_string(), ms(t)));
-        Ok(SearchResponse { hits, degraded, timings_ms: timings })
+        Ok(SearchResponse {
+            hits,
+            degraded,
+            timings_ms: timings,
+        })
     }
 
     /// The allowed cid set for the request's filters (cached per data generation).
-    fn allowed(&self, req: &SearchRequest, data_gen: i64) -> Result<Option<Arc<HashSet<i64>>>, IndexError> {
+    fn allowed(
+        &self,
+        req: &SearchRequest,
+        data_gen: i64,
+    ) -> Result<Option<Arc<HashSet<i64>>>, IndexError> {
         if !filters::is_active(&req.filters) {
             return Ok(None);
         }

@@ -20,7 +20,12 @@ const FUZZY: f32 = 0.4;
 impl IndexReader {
     /// Definitions named `name` (a symbol or `Owner::symbol`), restricted to
     /// `kinds` when non-empty; exact matches first, then fuzzy ones.
-    pub fn find_symbol(&self, name: &str, kinds: &[ChunkKind], limit: usize) -> Result<Vec<SearchHit>, IndexError> {
+    pub fn find_symbol(
+        &self,
+        name: &str,
+        kinds: &[ChunkKind],
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, IndexError> {
         let name = name.trim().trim_end_matches("()");
         if name.is_empty() {
             return Err(IndexError::InvalidQuery("empty symbol name".into()));
@@ -51,7 +56,12 @@ impl IndexReader {
             }
         };
         for n in &names {
-            let rows = query(&conn, "symbol = ?1 COLLATE NOCASE OR qualified = ?1 COLLATE NOCASE", n, 500)?;
+            let rows = query(
+                &conn,
+                "symbol = ?1 COLLATE NOCASE OR qualified = ?1 COLLATE NOCASE",
+                n,
+                500,
+            )?;
             let (exact, nocase): (Vec<ChunkRow>, Vec<ChunkRow>) = rows
                 .into_iter()
                 .partition(|r| r.symbol.as_deref() == Some(n) || r.qualified.as_deref() == Some(n));
@@ -65,7 +75,12 @@ impl IndexReader {
         }
         if found.len() < limit {
             let esc = escape_like(&last);
-            let rows = query(&conn, "symbol LIKE ?1 ESCAPE '\\'", &format!("%{esc}%"), 200)?;
+            let rows = query(
+                &conn,
+                "symbol LIKE ?1 ESCAPE '\\'",
+                &format!("%{esc}%"),
+                200,
+            )?;
             push(SUBSTRING, rows, &mut found);
         }
         if found.len() < limit && last.chars().count() >= 3 {
@@ -73,7 +88,9 @@ impl IndexReader {
             let lower = last.to_lowercase();
             let mut close = Vec::new();
             {
-                let mut stmt = conn.prepare_cached("SELECT DISTINCT symbol FROM chunks WHERE symbol IS NOT NULL")?;
+                let mut stmt = conn.prepare_cached(
+                    "SELECT DISTINCT symbol FROM chunks WHERE symbol IS NOT NULL",
+                )?;
                 let mut rows = stmt.query([])?;
                 while let Some(r) = rows.next()? {
                     let s = r.get_ref(0)?.as_str()?;
@@ -93,7 +110,9 @@ impl IndexReader {
         // Definitions outside tests first within a tier, then path and line.
         found.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
-                .then_with(|| ranking::is_test_path(&a.1.path).cmp(&ranking::is_test_path(&b.1.path)))
+                .then_with(|| {
+                    ranking::is_test_path(&a.1.path).cmp(&ranking::is_test_path(&b.1.path))
+                })
                 .then_with(|| a.1.path.cmp(&b.1.path))
                 .then_with(|| a.1.start_line.cmp(&b.1.start_line))
         });
@@ -109,7 +128,12 @@ impl IndexReader {
     }
 }
 
-fn query(conn: &Connection, cond: &str, arg: &str, limit: usize) -> Result<Vec<ChunkRow>, IndexError> {
+fn query(
+    conn: &Connection,
+    cond: &str,
+    arg: &str,
+    limit: usize,
+) -> Result<Vec<ChunkRow>, IndexError> {
     let sql = format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE {cond} ORDER BY cid LIMIT {limit}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([arg], ChunkRow::from_row)?;
@@ -117,7 +141,9 @@ fn query(conn: &Connection, cond: &str, arg: &str, limit: usize) -> Result<Vec<C
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Levenshtein distance over chars.

@@ -39,7 +39,10 @@ impl Tokenizer for CodeTokenizer {
             });
             position += 1;
         });
-        CodeTokenStream { tokens: &mut self.tokens, index: 0 }
+        CodeTokenStream {
+            tokens: &mut self.tokens,
+            index: 0,
+        }
     }
 }
 
@@ -59,7 +62,10 @@ impl TokenStream for CodeTokenStream<'_> {
 /// The analyzers registered on every index.
 pub(crate) fn analyzers() -> [(&'static str, TextAnalyzer); 2] {
     [
-        (CODE, TextAnalyzer::builder(CodeTokenizer::default()).build()),
+        (
+            CODE,
+            TextAnalyzer::builder(CodeTokenizer::default()).build(),
+        ),
         (
             CODE_STEM,
             TextAnalyzer::builder(CodeTokenizer::default())
@@ -169,9 +175,18 @@ mod tests {
 
     #[test]
     fn splits_identifier_styles() {
-        assert_eq!(split_code("parseHTTPRequest"), ["parsehttprequest", "parse", "http", "request"]);
-        assert_eq!(split_code("JoinSet::abort_all"), ["joinset", "join", "set", "abort_all", "abort", "all"]);
-        assert_eq!(split_code("kebab-case-name"), ["kebab-case-name", "kebab", "case", "name"]);
+        assert_eq!(
+            split_code("parseHTTPRequest"),
+            ["parsehttprequest", "parse", "http", "request"]
+        );
+        assert_eq!(
+            split_code("JoinSet::abort_all"),
+            ["joinset", "join", "set", "abort_all", "abort", "all"]
+        );
+        assert_eq!(
+            split_code("kebab-case-name"),
+            ["kebab-case-name", "kebab", "case", "name"]
+        );
         assert_eq!(split_code("sha256sum"), ["sha256sum", "sha", "256", "sum"]);
         assert_eq!(split_code("__init__"), ["__init__".trim_matches('_')]);
         assert_eq!(split_code("x - y"), ["x", "y"]);

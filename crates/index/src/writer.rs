@@ -46,10 +46,15 @@ impl IndexWriter {
     /// stores left behind by a crash.
     pub fn open(dir: &Path, opts: &IndexOptions) -> Result<IndexWriter, IndexError> {
         if opts.hnsw_m == 0 || opts.hnsw_m > 255 {
-            return Err(IndexError::InvalidOption(format!("hnsw_m must be 1..=255, got {}", opts.hnsw_m)));
+            return Err(IndexError::InvalidOption(format!(
+                "hnsw_m must be 1..=255, got {}",
+                opts.hnsw_m
+            )));
         }
         if !(0.0..=1.0).contains(&opts.tombstone_rebuild_ratio) {
-            return Err(IndexError::InvalidOption("tombstone_rebuild_ratio must be within 0..=1".into()));
+            return Err(IndexError::InvalidOption(
+                "tombstone_rebuild_ratio must be within 0..=1".into(),
+            ));
         }
         std::fs::create_dir_all(dir).at(dir)?;
         let layout = Layout::new(dir);
@@ -57,7 +62,10 @@ impl IndexWriter {
         std::fs::create_dir_all(layout.vectors()).at(&layout.vectors())?;
         let conn = meta::open_rw(&layout.sqlite())?;
         Self::check_schema(&conn, dir)?;
-        let cache_path = opts.cache_path.clone().unwrap_or_else(|| layout.default_cache());
+        let cache_path = opts
+            .cache_path
+            .clone()
+            .unwrap_or_else(|| layout.default_cache());
         let cache = EmbeddingCache::open(&cache_path)?;
         let (bm25, _) = Bm25Index::open_or_create(&layout.bm25())?;
         let tw = bm25.index.writer_with_num_threads(1, TANTIVY_HEAP)?;
@@ -114,10 +122,16 @@ impl IndexWriter {
         if committed == Some(data_gen) {
             return Ok(());
         }
-        tracing::info!(?committed, data_gen, "BM25 index out of date; rebuilding from SQLite");
+        tracing::info!(
+            ?committed,
+            data_gen,
+            "BM25 index out of date; rebuilding from SQLite"
+        );
         self.tw.delete_all_documents()?;
         {
-            let mut stmt = self.conn.prepare(&format!("SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY cid"))?;
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY cid"))?;
             let rows = stmt.query_map([], ChunkRow::from_row)?;
             for row in rows {
                 let doc = self.bm25.document(&row?);
@@ -157,13 +171,27 @@ impl IndexWriter {
             "INSERT INTO files(path, hash, mtime_ns, size, language) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(path) DO UPDATE SET hash = excluded.hash, mtime_ns = excluded.mtime_ns,
                size = excluded.size, language = excluded.language",
-            params![file.path, file.hash, file.mtime_ns, file.size as i64, file.language.as_str()],
+            params![
+                file.path,
+                file.hash,
+                file.mtime_ns,
+                file.size as i64,
+                file.language.as_str()
+            ],
         )?;
         // Existing chunks by (id, text_hash), to keep their cid and vector.
         let mut old: HashMap<(String, String), Vec<i64>> = HashMap::new();
         {
-            let mut stmt = self.conn.prepare_cached("SELECT cid, id, text_hash FROM chunks WHERE path = ?1 ORDER BY cid")?;
-            let rows = stmt.query_map([&file.path], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT cid, id, text_hash FROM chunks WHERE path = ?1 ORDER BY cid",
+            )?;
+            let rows = stmt.query_map([&file.path], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
             for r in rows {
                 let (cid, id, h) = r?;
                 old.entry((id, h)).or_default().push(cid);
@@ -174,9 +202,15 @@ impl IndexWriter {
         for c in chunks {
             let text_hash = blake3::hash(c.embed_text.as_bytes()).to_hex().to_string();
             let qualified = c.qualified_symbol();
-            let reuse = old.get_mut(&(c.id.clone(), text_hash.clone())).and_then(|v| {
-                if v.is_empty() { None } else { Some(v.remove(0)) }
-            });
+            let reuse = old
+                .get_mut(&(c.id.clone(), text_hash.clone()))
+                .and_then(|v| {
+                    if v.is_empty() {
+                        None
+                    } else {
+                        Some(v.remove(0))
+                    }
+                });
             let cid = match reuse {
                 Some(cid) => {
                     self.conn.prepare_cached(
@@ -219,10 +253,15 @@ impl IndexWriter {
             });
         }
         for cid in old.into_values().flatten() {
-            self.conn.prepare_cached("DELETE FROM chunks WHERE cid = ?1")?.execute([cid])?;
+            self.conn
+                .prepare_cached("DELETE FROM chunks WHERE cid = ?1")?
+                .execute([cid])?;
             self.queued.remove(&cid);
         }
-        self.tw.delete_term(tantivy::Term::from_field_text(self.bm25.fields.file, &file.path));
+        self.tw.delete_term(tantivy::Term::from_field_text(
+            self.bm25.fields.file,
+            &file.path,
+        ));
         for row in &docs {
             self.tw.add_document(self.bm25.document(row))?;
         }
@@ -235,16 +274,21 @@ impl IndexWriter {
     pub fn remove_file(&mut self, path: &str) -> Result<(), IndexError> {
         self.begin()?;
         let cids: Vec<i64> = {
-            let mut stmt = self.conn.prepare_cached("SELECT cid FROM chunks WHERE path = ?1")?;
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT cid FROM chunks WHERE path = ?1")?;
             let rows = stmt.query_map([path], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
         for cid in &cids {
             self.queued.remove(cid);
         }
-        self.conn.execute("DELETE FROM chunks WHERE path = ?1", [path])?;
-        self.conn.execute("DELETE FROM files WHERE path = ?1", [path])?;
-        self.tw.delete_term(tantivy::Term::from_field_text(self.bm25.fields.file, path));
+        self.conn
+            .execute("DELETE FROM chunks WHERE path = ?1", [path])?;
+        self.conn
+            .execute("DELETE FROM files WHERE path = ?1", [path])?;
+        self.tw
+            .delete_term(tantivy::Term::from_field_text(self.bm25.fields.file, path));
         self.data_dirty = true;
         Ok(())
     }
@@ -253,11 +297,12 @@ impl IndexWriter {
     /// embedding cache and the embedding spec are kept.
     pub fn clear(&mut self) -> Result<(), IndexError> {
         self.begin()?;
-        self.conn.execute_batch("DELETE FROM chunks; DELETE FROM files;")?;
+        self.conn
+            .execute_batch("DELETE FROM chunks; DELETE FROM files;")?;
         self.tw.delete_all_documents()?;
         self.queued.clear();
-        if let Some(spec) = meta::spec(&self.conn)? {
-            self.graph = Some(self.new_graph(&spec, 0));
+        if meta::spec(&self.conn)?.is_some() {
+            self.graph = Some(self.new_graph(0));
         } else {
             self.graph = None;
         }
@@ -310,15 +355,19 @@ impl IndexWriter {
         meta::spec(&self.conn)
     }
 
-    pub(crate) fn new_graph(&self, spec: &EmbeddingSpec, capacity: usize) -> Graph {
-        Graph::new(spec.dims, self.opts.hnsw_m, self.opts.hnsw_ef_construction, capacity)
+    pub(crate) fn new_graph(&self, capacity: usize) -> Graph {
+        Graph::new(self.opts.hnsw_m, self.opts.hnsw_ef_construction, capacity)
     }
 
     /// Number of chunks that currently have a vector.
     pub(crate) fn vector_count(&self) -> Result<usize, IndexError> {
         Ok(self
             .conn
-            .query_row("SELECT COUNT(*) FROM chunks WHERE has_vector = 1", [], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT COUNT(*) FROM chunks WHERE has_vector = 1",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .optional()?
             .unwrap_or(0) as usize)
     }

@@ -19,7 +19,9 @@ impl IndexWriter {
     pub fn set_embedding_spec(&mut self, spec: Option<&EmbeddingSpec>) -> Result<bool, IndexError> {
         if let Some(s) = spec {
             if s.dims == 0 || s.model_id.is_empty() {
-                return Err(IndexError::InvalidInput(format!("embedding spec needs a model id and dims > 0: {s:?}")));
+                return Err(IndexError::InvalidInput(format!(
+                    "embedding spec needs a model id and dims > 0: {s:?}"
+                )));
             }
         }
         let current = self.current_spec()?;
@@ -35,14 +37,17 @@ impl IndexWriter {
             }
             None => meta::delete(&self.conn, key::SPEC)?,
         }
-        self.conn.execute("UPDATE chunks SET has_vector = 0 WHERE has_vector = 1", [])?;
+        self.conn
+            .execute("UPDATE chunks SET has_vector = 0 WHERE has_vector = 1", [])?;
         self.queued.clear();
-        self.graph = spec.map(|s| self.new_graph(s, 0));
+        self.graph = spec.map(|_| self.new_graph(0));
         self.graph_dirty = true;
         self.vectors_dirty = true;
         if spec.is_some() {
             let all: Vec<(i64, String)> = {
-                let mut stmt = self.conn.prepare("SELECT cid, text_hash FROM chunks ORDER BY cid")?;
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT cid, text_hash FROM chunks ORDER BY cid")?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 rows.collect::<Result<_, _>>()?
             };
@@ -53,7 +58,9 @@ impl IndexWriter {
 
     /// Gives chunks (cid, text_hash) a vector from the cache when cached for the current spec.
     pub(crate) fn fill_from_cache(&mut self, chunks: &[(i64, String)]) -> Result<(), IndexError> {
-        let Some(spec) = self.current_spec()? else { return Ok(()) };
+        let Some(spec) = self.current_spec()? else {
+            return Ok(());
+        };
         for batch in chunks.chunks(512) {
             let hashes: Vec<&str> = batch.iter().map(|(_, h)| h.as_str()).collect();
             let found = self.cache.get_many(&spec, &hashes)?;
@@ -79,21 +86,29 @@ impl IndexWriter {
             "SELECT id, text_hash, embed_text FROM chunks WHERE has_vector = 0 ORDER BY cid LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok(PendingChunk { chunk_id: r.get(0)?, text_hash: r.get(1)?, embed_text: r.get(2)? })
+            Ok(PendingChunk {
+                chunk_id: r.get(0)?,
+                text_hash: r.get(1)?,
+                embed_text: r.get(2)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// How many chunks still need a vector.
     pub fn pending_count(&self) -> Result<u64, IndexError> {
-        Ok(self
-            .conn
-            .query_row("SELECT COUNT(*) FROM chunks WHERE has_vector = 0", [], |r| r.get::<_, i64>(0))?
-            as u64)
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM chunks WHERE has_vector = 0",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     /// Cached vectors for the current spec, by text hash.
-    pub fn cached_vectors(&self, text_hashes: &[&str]) -> Result<HashMap<String, Vec<f32>>, IndexError> {
+    pub fn cached_vectors(
+        &self,
+        text_hashes: &[&str],
+    ) -> Result<HashMap<String, Vec<f32>>, IndexError> {
         match self.current_spec()? {
             Some(spec) => self.cache.get_many(&spec, text_hashes),
             None => Ok(HashMap::new()),
@@ -111,8 +126,10 @@ impl IndexWriter {
                 .map_err(|e| IndexError::InvalidVector(format!("chunk {chunk_id}: {e}")))?;
             normalized.push((chunk_id.as_str(), text_hash.as_str(), n));
         }
-        let cache_items: Vec<(&str, &[f32])> =
-            normalized.iter().map(|(_, h, v)| (*h, v.as_slice())).collect();
+        let cache_items: Vec<(&str, &[f32])> = normalized
+            .iter()
+            .map(|(_, h, v)| (*h, v.as_slice()))
+            .collect();
         self.cache.put_many(&spec, &cache_items)?;
         self.begin()?;
         for (chunk_id, text_hash, v) in normalized {
@@ -143,7 +160,9 @@ impl IndexWriter {
         if self.graph.is_some() {
             return Ok(());
         }
-        let Some(spec) = self.current_spec()? else { return Ok(()) };
+        let Some(spec) = self.current_spec()? else {
+            return Ok(());
+        };
         let pointer = GraphPointer::read(&self.layout.graph_pointer());
         let loaded = match pointer {
             Some(p) if p.spec == spec => match &p.basename {
@@ -154,7 +173,7 @@ impl IndexWriter {
                         None
                     }
                 },
-                None => Some(self.new_graph(&spec, 0)),
+                None => Some(self.new_graph(0)),
             },
             _ => None,
         };
@@ -162,7 +181,7 @@ impl IndexWriter {
             Some(g) => self.graph = Some(g),
             None => {
                 // Rebuild from scratch: every live vector is re-inserted below.
-                self.graph = Some(self.new_graph(&spec, self.vector_count()?));
+                self.graph = Some(self.new_graph(self.vector_count()?));
                 self.graph_dirty = true;
             }
         }
@@ -172,11 +191,15 @@ impl IndexWriter {
     /// Queues every live vector missing from the graph (from the cache);
     /// chunks whose vector is no longer cached become pending again.
     fn reconcile_graph(&mut self) -> Result<(), IndexError> {
-        let Some(spec) = self.current_spec()? else { return Ok(()) };
+        let Some(spec) = self.current_spec()? else {
+            return Ok(());
+        };
         let Some(g) = &self.graph else { return Ok(()) };
         let in_graph = g.ids();
         let missing: Vec<(i64, String)> = {
-            let mut stmt = self.conn.prepare("SELECT cid, text_hash FROM chunks WHERE has_vector = 1 ORDER BY cid")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT cid, text_hash FROM chunks WHERE has_vector = 1 ORDER BY cid")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
             let mut out = Vec::new();
             for r in rows {
@@ -190,7 +213,10 @@ impl IndexWriter {
         if missing.is_empty() {
             return Ok(());
         }
-        tracing::info!(missing = missing.len(), "re-inserting vectors missing from the graph");
+        tracing::info!(
+            missing = missing.len(),
+            "re-inserting vectors missing from the graph"
+        );
         self.begin()?;
         for batch in missing.chunks(512) {
             let hashes: Vec<&str> = batch.iter().map(|(_, h)| h.as_str()).collect();
@@ -201,7 +227,8 @@ impl IndexWriter {
                         self.queued.insert(*cid, v.clone());
                     }
                     None => {
-                        self.conn.execute("UPDATE chunks SET has_vector = 0 WHERE cid = ?1", [cid])?;
+                        self.conn
+                            .execute("UPDATE chunks SET has_vector = 0 WHERE cid = ?1", [cid])?;
                         self.vectors_dirty = true;
                     }
                 }
@@ -245,8 +272,12 @@ impl IndexWriter {
         let points = self.graph.as_ref().map(|g| g.len()).unwrap_or(0);
         let dead = points.saturating_sub(live);
         if points > 0 && dead as f32 > self.opts.tombstone_rebuild_ratio * points as f32 {
-            tracing::info!(points, dead, "rebuilding vector graph to drop deleted points");
-            self.graph = Some(self.new_graph(&spec, live));
+            tracing::info!(
+                points,
+                dead,
+                "rebuilding vector graph to drop deleted points"
+            );
+            self.graph = Some(self.new_graph(live));
             self.reconcile_graph()?;
             self.flush_queue()?;
         }
@@ -266,12 +297,20 @@ impl IndexWriter {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_nanos())
                     .unwrap_or(0);
-                (Some(g.dump(&dir, &format!("g{vector_gen}-{nanos}"))?), g.len())
+                (
+                    Some(g.dump(&dir, &format!("g{vector_gen}-{nanos}"))?),
+                    g.len(),
+                )
             }
             _ => (None, 0),
         };
-        GraphPointer { generation: vector_gen, basename: basename.clone(), spec, points }
-            .write(&self.layout.graph_pointer())?;
+        GraphPointer {
+            generation: vector_gen,
+            basename: basename.clone(),
+            spec,
+            points,
+        }
+        .write(&self.layout.graph_pointer())?;
         graph::remove_stale_dumps(&dir, basename.as_deref());
         self.graph_dirty = false;
         Ok(())

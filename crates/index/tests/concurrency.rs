@@ -24,14 +24,23 @@ fn readers_query_while_a_writer_commits() {
         let done = done.clone();
         let queries = queries.clone();
         handles.push(std::thread::spawn(move || {
-            let own = if t == 2 { Some(IndexReader::open(&path).unwrap()) } else { None };
+            let own = if t == 2 {
+                Some(IndexReader::open(&path).unwrap())
+            } else {
+                None
+            };
             let r: &IndexReader = own.as_ref().unwrap_or(&shared);
             let mut i = 0usize;
             while !done.load(Ordering::Relaxed) || i < 5 {
                 r.refresh().unwrap();
-                let q = ["validate storage value", "network_step_1_3", "render input len", "scheduler"][i % 4];
+                let q = [
+                    "validate storage value",
+                    "network_step_1_3",
+                    "render input len",
+                    "scheduler",
+                ][i % 4];
                 let mut req = request(q, 10);
-                if i % 3 == 0 {
+                if i.is_multiple_of(3) {
                     req.filters.path_glob = Some("src/**".into());
                 }
                 let res = r.search(&req).unwrap();

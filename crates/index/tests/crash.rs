@@ -17,7 +17,10 @@ const ITERATIONS: u32 = 24;
 #[test]
 #[ignore]
 fn crash_child() {
-    let (Ok(dir), Ok(version)) = (std::env::var("AMANMCP_CRASH_DIR"), std::env::var("AMANMCP_CRASH_VERSION")) else {
+    let (Ok(dir), Ok(version)) = (
+        std::env::var("AMANMCP_CRASH_DIR"),
+        std::env::var("AMANMCP_CRASH_VERSION"),
+    ) else {
         return;
     };
     sync_synthetic(Path::new(&dir), version.parse().unwrap(), FILES);
@@ -25,12 +28,18 @@ fn crash_child() {
 
 fn child(dir: &Path, version: u32) -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
-        .env("AMANMCP_CRASH_DIR", dir)
-        .env("AMANMCP_CRASH_VERSION", version.to_string())
-        .env("RUST_BACKTRACE", "0")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    c.args([
+        "--exact",
+        "crash_child",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("AMANMCP_CRASH_DIR", dir)
+    .env("AMANMCP_CRASH_VERSION", version.to_string())
+    .env("RUST_BACKTRACE", "0")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
     c
 }
 
@@ -50,9 +59,12 @@ fn assert_searchable(dir: &Path) {
         return;
     }
     let r = IndexReader::open(dir).expect("index opens after kill -9");
-    let res = r.search(&request("parser_step_16_2 validate", 5)).expect("search works after kill -9");
+    let res = r
+        .search(&request("parser_step_16_2 validate", 5))
+        .expect("search works after kill -9");
     let _ = res.hits;
-    r.find_symbol("parser_step_16_2", &[], 3).expect("find_symbol works after kill -9");
+    r.find_symbol("parser_step_16_2", &[], 3)
+        .expect("find_symbol works after kill -9");
     r.stats().expect("stats after kill -9");
 }
 
@@ -61,7 +73,10 @@ fn sigkill_at_random_moments_never_loses_the_index() {
     let base = tempfile::tempdir().unwrap();
     let reference = base.path().join("reference");
     let t = Instant::now();
-    assert!(child(&reference, FINAL).status().unwrap().success(), "clean reference build");
+    assert!(
+        child(&reference, FINAL).status().unwrap().success(),
+        "clean reference build"
+    );
     let full_run = t.elapsed();
 
     let dir = base.path().join("crashy");
@@ -78,13 +93,22 @@ fn sigkill_at_random_moments_never_loses_the_index() {
         proc.wait().unwrap();
         assert_searchable(&dir);
     }
-    assert!(killed >= ITERATIONS / 2, "most runs were interrupted ({killed})");
+    assert!(
+        killed >= ITERATIONS / 2,
+        "most runs were interrupted ({killed})"
+    );
 
-    assert!(child(&dir, FINAL).status().unwrap().success(), "re-run completes");
+    assert!(
+        child(&dir, FINAL).status().unwrap().success(),
+        "re-run completes"
+    );
     let a = IndexReader::open(&dir).unwrap();
     let b = IndexReader::open(&reference).unwrap();
     let (sa, sb) = (a.stats().unwrap(), b.stats().unwrap());
-    assert_eq!((sa.files, sa.chunks, sa.vectors, sa.pending_embeddings), (sb.files, sb.chunks, sb.vectors, sb.pending_embeddings));
+    assert_eq!(
+        (sa.files, sa.chunks, sa.vectors, sa.pending_embeddings),
+        (sb.files, sb.chunks, sb.vectors, sb.pending_embeddings)
+    );
     assert_eq!(sa.pending_embeddings, 0);
     assert_eq!(a.files().unwrap(), b.files().unwrap());
     for sym in ["parser_step_16_2", "storage_step_58_4", "config_step_12_0"] {

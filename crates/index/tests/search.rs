@@ -22,18 +22,39 @@ fn top(r: &IndexReader, req: &SearchRequest) -> Vec<SearchHit> {
 fn exact_identifier_queries_rank_the_definition_first() {
     let (_d, r) = reader();
     for (q, sym, path) in [
-        ("JoinSet::abort_all", "abort_all", "tokio/src/task/join_set.rs"),
+        (
+            "JoinSet::abort_all",
+            "abort_all",
+            "tokio/src/task/join_set.rs",
+        ),
         ("consume_value", "consume_value", "src/parser/consume.py"),
-        ("retryWithBackoff", "retryWithBackoff", "web/src/http/retry.ts"),
-        ("how does parse_number work", "parse_number", "serde_json/src/de.rs"),
+        (
+            "retryWithBackoff",
+            "retryWithBackoff",
+            "web/src/http/retry.ts",
+        ),
+        (
+            "how does parse_number work",
+            "parse_number",
+            "serde_json/src/de.rs",
+        ),
     ] {
         for mode in [SearchMode::Hybrid, SearchMode::Bm25Only] {
             let mut req = request(q, 5);
             req.mode = mode;
             let hits = top(&r, &req);
-            assert_eq!(hits[0].symbol.as_deref(), Some(sym), "{q} {mode:?}: {:?}", hits.iter().map(|h| &h.symbol).collect::<Vec<_>>());
+            assert_eq!(
+                hits[0].symbol.as_deref(),
+                Some(sym),
+                "{q} {mode:?}: {:?}",
+                hits.iter().map(|h| &h.symbol).collect::<Vec<_>>()
+            );
             assert_eq!(hits[0].path, path);
-            assert!(hits[0].boosts.iter().any(|b| b.starts_with("symbol")), "{q}: {:?}", hits[0].boosts);
+            assert!(
+                hits[0].boosts.iter().any(|b| b.starts_with("symbol")),
+                "{q}: {:?}",
+                hits[0].boosts
+            );
         }
     }
 }
@@ -42,13 +63,21 @@ fn exact_identifier_queries_rank_the_definition_first() {
 fn natural_language_queries_use_or_semantics_and_split_identifiers() {
     let (_d, r) = reader();
     // No chunk contains all of these words; OR semantics must still find the backoff code.
-    let hits = top(&r, &request("retry failed http requests with exponential backoff please", 3));
+    let hits = top(
+        &r,
+        &request(
+            "retry failed http requests with exponential backoff please",
+            3,
+        ),
+    );
     assert_eq!(hits[0].symbol.as_deref(), Some("retryWithBackoff"));
     // camelCase split: "backoff" alone finds retryWithBackoff via its parts.
     let mut req = request("backoff", 10);
     req.mode = SearchMode::Bm25Only;
     let hits = top(&r, &req);
-    assert!(hits.iter().any(|h| h.symbol.as_deref() == Some("retryWithBackoff")));
+    assert!(hits
+        .iter()
+        .any(|h| h.symbol.as_deref() == Some("retryWithBackoff")));
     // Stemming: "deserializing" matches "Deserialize".
     let mut req = request("deserializing json strings", 3);
     req.mode = SearchMode::Bm25Only;
@@ -67,20 +96,38 @@ fn debug_fields_and_test_penalty() {
     assert!(def.vector_rank.is_some() && def.vector_cosine.is_some());
     assert_eq!(def.kind, ChunkKind::Function);
     assert_eq!(def.language, Language::Python);
-    let test_hit = res.hits.iter().find(|h| h.path == "tests/test_consume.py").unwrap();
-    assert!(test_hit.boosts.iter().any(|b| b.starts_with("test×")), "{:?}", test_hit.boosts);
+    let test_hit = res
+        .hits
+        .iter()
+        .find(|h| h.path == "tests/test_consume.py")
+        .unwrap();
+    assert!(
+        test_hit.boosts.iter().any(|b| b.starts_with("test×")),
+        "{:?}",
+        test_hit.boosts
+    );
     // Without the penalty the test file has no test boost entry.
     let mut req = request("consume_value", 10);
     req.ranking.test_penalty = 1.0;
     let res = r.search(&req).unwrap();
-    assert!(res.hits.iter().all(|h| !h.boosts.iter().any(|b| b.starts_with("test"))));
+    assert!(res
+        .hits
+        .iter()
+        .all(|h| !h.boosts.iter().any(|b| b.starts_with("test"))));
 }
 
 #[test]
 fn fused_scores_follow_weighted_rrf() {
     let (_d, r) = reader();
     let mut req = request("abort tasks", 10);
-    req.ranking = RankingOptions { test_penalty: 1.0, symbol_boost: 1.0, path_boost: 1.0, bm25_weight: 0.7, vector_weight: 1.3, rrf_k: 60.0 };
+    req.ranking = RankingOptions {
+        test_penalty: 1.0,
+        symbol_boost: 1.0,
+        path_boost: 1.0,
+        bm25_weight: 0.7,
+        vector_weight: 1.3,
+        rrf_k: 60.0,
+    };
     for h in r.search(&req).unwrap().hits {
         let mut expect = 0.0;
         if let Some(rank) = h.bm25_rank {
@@ -90,7 +137,13 @@ fn fused_scores_follow_weighted_rrf() {
             expect += 1.3 / (60.0 + rank as f32);
         }
         // The exact-symbol list may add one more term; it never removes.
-        assert!(h.score + 1e-6 >= expect, "{} {} < {}", h.path, h.score, expect);
+        assert!(
+            h.score + 1e-6 >= expect,
+            "{} {} < {}",
+            h.path,
+            h.score,
+            expect
+        );
     }
 }
 
@@ -120,7 +173,11 @@ fn filters_apply_inside_retrieval() {
         let hits = top(&r, &req);
         assert!(!hits.is_empty(), "{glob}");
         let prefix = glob.trim_end_matches('/').split('*').next().unwrap();
-        assert!(hits.iter().all(|h| h.path.starts_with(prefix) || h.path.ends_with(".go")), "{glob}");
+        assert!(
+            hits.iter()
+                .all(|h| h.path.starts_with(prefix) || h.path.ends_with(".go")),
+            "{glob}"
+        );
     }
     let mut req = request("x", 4);
     req.filters.path_glob = Some("src/[".into());
@@ -144,9 +201,16 @@ fn degraded_without_vectors_and_deterministic_ties() {
     let a = r.search(&request("task", 20)).unwrap().hits;
     let b = r.search(&request("task", 20)).unwrap().hits;
     let key = |h: &SearchHit| (h.path.clone(), h.start_line, h.score.to_bits());
-    assert_eq!(a.iter().map(key).collect::<Vec<_>>(), b.iter().map(key).collect::<Vec<_>>());
+    assert_eq!(
+        a.iter().map(key).collect::<Vec<_>>(),
+        b.iter().map(key).collect::<Vec<_>>()
+    );
     for w in a.windows(2) {
-        assert!(w[0].score > w[1].score || (w[0].score == w[1].score && (&w[0].path, w[0].start_line) <= (&w[1].path, w[1].start_line)));
+        assert!(
+            w[0].score > w[1].score
+                || (w[0].score == w[1].score
+                    && (&w[0].path, w[0].start_line) <= (&w[1].path, w[1].start_line))
+        );
     }
 
     let mut bad = request("task", 5);
@@ -178,7 +242,9 @@ fn find_symbol_exact_then_fuzzy() {
     let hits = r.find_symbol("JoinSet::abort_all", &[], 5).unwrap();
     assert_eq!(hits[0].symbol.as_deref(), Some("abort_all"));
     assert_eq!(hits[0].score, 1.0);
-    let hits = r.find_symbol("tokio::task::JoinSet::abort_all", &[], 5).unwrap();
+    let hits = r
+        .find_symbol("tokio::task::JoinSet::abort_all", &[], 5)
+        .unwrap();
     assert_eq!(hits[0].symbol.as_deref(), Some("abort_all"));
     let hits = r.find_symbol("joinset", &[], 5).unwrap();
     assert_eq!(hits[0].symbol.as_deref(), Some("JoinSet"));
@@ -186,11 +252,22 @@ fn find_symbol_exact_then_fuzzy() {
     let hits = r.find_symbol("abort", &[ChunkKind::Method], 5).unwrap();
     assert_eq!(hits[0].symbol.as_deref(), Some("abort"));
     assert!(hits.iter().all(|h| h.kind == ChunkKind::Method));
-    assert!(hits.iter().any(|h| h.symbol.as_deref() == Some("abort_all")), "prefix match");
+    assert!(
+        hits.iter()
+            .any(|h| h.symbol.as_deref() == Some("abort_all")),
+        "prefix match"
+    );
     let hits = r.find_symbol("consume_valeu", &[], 5).unwrap();
-    assert_eq!(hits[0].symbol.as_deref(), Some("consume_value"), "edit distance");
+    assert_eq!(
+        hits[0].symbol.as_deref(),
+        Some("consume_value"),
+        "edit distance"
+    );
     let hits = r.find_symbol("consume_value", &[], 5).unwrap();
-    assert_eq!(hits[0].path, "src/parser/consume.py", "definition before the test");
+    assert_eq!(
+        hits[0].path, "src/parser/consume.py",
+        "definition before the test"
+    );
     assert!(r.find_symbol("zzzzzz", &[], 5).unwrap().is_empty());
 
     let id = hits[0].id.clone();

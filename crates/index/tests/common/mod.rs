@@ -10,7 +10,11 @@ use std::path::Path;
 pub const DIMS: usize = 32;
 
 pub fn spec() -> EmbeddingSpec {
-    EmbeddingSpec { backend: "test".into(), model_id: "bag-of-words-32".into(), dims: DIMS }
+    EmbeddingSpec {
+        backend: "test".into(),
+        model_id: "bag-of-words-32".into(),
+        dims: DIMS,
+    }
 }
 
 /// Deterministic embedding: sum of per-token pseudo-random vectors, so texts
@@ -36,8 +40,18 @@ pub struct ChunkSpec<'a> {
     pub content: &'a str,
 }
 
-pub fn def<'a>(kind: ChunkKind, symbol: &'a str, scope: Option<&'a str>, content: &'a str) -> ChunkSpec<'a> {
-    ChunkSpec { kind, symbol: Some(symbol), scope, content }
+pub fn def<'a>(
+    kind: ChunkKind,
+    symbol: &'a str,
+    scope: Option<&'a str>,
+    content: &'a str,
+) -> ChunkSpec<'a> {
+    ChunkSpec {
+        kind,
+        symbol: Some(symbol),
+        scope,
+        content,
+    }
 }
 
 /// Builds chunks for a file laid out one after another.
@@ -48,8 +62,12 @@ pub fn chunks(path: &str, language: Language, specs: &[ChunkSpec<'_>]) -> Vec<Ch
         .iter()
         .map(|s| {
             let lines = s.content.lines().count().max(1) as u32;
-            let id = blake3::hash(format!("{path}\0{}", s.content).as_bytes()).to_hex()[..32].to_string();
-            let header = format!("// {path}{}\n", s.scope.map(|x| format!(" > {x}")).unwrap_or_default());
+            let id = blake3::hash(format!("{path}\0{}", s.content).as_bytes()).to_hex()[..32]
+                .to_string();
+            let header = format!(
+                "// {path}{}\n",
+                s.scope.map(|x| format!(" > {x}")).unwrap_or_default()
+            );
             let c = Chunk {
                 id,
                 path: path.into(),
@@ -115,7 +133,10 @@ pub fn request(text: &str, limit: usize) -> SearchRequest {
 }
 
 pub fn opts() -> IndexOptions {
-    IndexOptions { hnsw_ef_construction: 64, ..IndexOptions::default() }
+    IndexOptions {
+        hnsw_ef_construction: 64,
+        ..IndexOptions::default()
+    }
 }
 
 /// A small multi-language corpus modelled on real code.
@@ -185,15 +206,32 @@ pub fn build(dir: &Path) -> IndexWriter {
 /// between versions so re-runs exercise modify and delete paths.
 pub fn synthetic_files(version: u32, files: usize) -> Vec<(FileRecord, Vec<Chunk>)> {
     use ChunkKind::*;
-    let topics = ["parser", "network", "storage", "render", "config", "auth", "cache", "scheduler"];
+    let topics = [
+        "parser",
+        "network",
+        "storage",
+        "render",
+        "config",
+        "auth",
+        "cache",
+        "scheduler",
+    ];
     let mut out = Vec::new();
     for f in 0..files {
-        if (f as u32 + version) % 7 == 0 {
+        if (f as u32 + version).is_multiple_of(7) {
             continue;
         }
         let topic = topics[f % topics.len()];
-        let path = if f % 9 == 0 { format!("tests/{topic}_{f}_test.rs") } else { format!("src/{topic}/module_{f}.rs") };
-        let rev = if f as u32 % 5 == version % 5 { version } else { 0 };
+        let path = if f.is_multiple_of(9) {
+            format!("tests/{topic}_{f}_test.rs")
+        } else {
+            format!("src/{topic}/module_{f}.rs")
+        };
+        let rev = if f as u32 % 5 == version % 5 {
+            version
+        } else {
+            0
+        };
         let bodies: Vec<String> = (0..5)
             .map(|k| {
                 format!(
@@ -205,7 +243,12 @@ pub fn synthetic_files(version: u32, files: usize) -> Vec<(FileRecord, Vec<Chunk
         let specs: Vec<ChunkSpec<'_>> = bodies
             .iter()
             .zip(&names)
-            .map(|(b, n)| ChunkSpec { kind: Function, symbol: Some(n.as_str()), scope: None, content: b.as_str() })
+            .map(|(b, n)| ChunkSpec {
+                kind: Function,
+                symbol: Some(n.as_str()),
+                scope: None,
+                content: b.as_str(),
+            })
             .collect();
         let cs = chunks(&path, Language::Rust, &specs);
         out.push((record(&path, Language::Rust, &cs), cs));
@@ -215,23 +258,26 @@ pub fn synthetic_files(version: u32, files: usize) -> Vec<(FileRecord, Vec<Chunk
 
 /// Brings the index in `dir` to `version` incrementally, committing as it goes.
 pub fn sync_synthetic(dir: &Path, version: u32, files: usize) {
-    let o = IndexOptions { lock_timeout: std::time::Duration::from_secs(20), ..opts() };
+    let o = IndexOptions {
+        lock_timeout: std::time::Duration::from_secs(20),
+        ..opts()
+    };
     let mut w = IndexWriter::open(dir, &o).unwrap();
     w.set_embedding_spec(Some(&spec())).unwrap();
     let existing = w.files().unwrap();
     let desired = synthetic_files(version, files);
-    let mut n = 0;
+    let mut n = 0usize;
     for (f, cs) in &desired {
         if existing.get(&f.path).is_some_and(|e| e.hash == f.hash) {
             continue;
         }
         w.upsert_file(f, cs).unwrap();
         n += 1;
-        if n % 8 == 0 {
+        if n.is_multiple_of(8) {
             w.commit().unwrap();
             embed_pending(&mut w);
         }
-        if n % 20 == 0 {
+        if n.is_multiple_of(20) {
             w.commit_vectors().unwrap();
         }
     }
