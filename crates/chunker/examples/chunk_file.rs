@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 fn main() {
     let Some(file) = std::env::args().nth(1) else {
-        eprintln!("usage: chunk_file FILE [--text]");
+        eprintln!("usage: chunk_file FILE [--text] [--max TOKENS]");
         std::process::exit(2);
     };
     let show_text = std::env::args().any(|a| a == "--text");
@@ -23,7 +23,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let chunker = Chunker::new(ChunkOptions::default(), Arc::new(EstimateCounter));
+    let max_tokens = std::env::args()
+        .skip_while(|a| a != "--max")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ChunkOptions::default().max_tokens);
+    let chunker = Chunker::new(ChunkOptions { max_tokens }, Arc::new(EstimateCounter));
     for c in chunker.chunk(&file, language, &source) {
         println!(
             "{:>5}-{:<5} {:<9} tok={:<4} sym={:?} scope={:?} sig={:?}",

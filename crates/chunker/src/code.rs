@@ -372,8 +372,26 @@ struct Group {
     b: usize,
     tokens: usize,
     defs: usize,
+    /// Tokens of the definitions in the group.
+    def_tokens: usize,
     meta: Option<Meta>,
     len: usize,
+    /// Last line of a unit with content (blank gaps excluded).
+    last_content: usize,
+    /// Holds nothing but comments and blank lines.
+    has_code: bool,
+}
+
+impl Group {
+    /// A small run of loose code that belongs with the definition starting
+    /// at `line`: an `impl Foo {` header right above it, or comments only
+    /// (`// === impl Builder ===`). Imports separated by a blank line stay apart.
+    fn absorbable(&self, line: usize, small: usize) -> bool {
+        self.len > 0
+            && self.defs == 0
+            && self.tokens < small
+            && (!self.has_code || self.last_content + 1 >= line)
+    }
 }
 
 fn pack_level(
@@ -397,7 +415,7 @@ fn pack_level(
                 let container = def.container.filter(|_| depth < MAX_LEVEL_DEPTH);
                 if unit.tokens > budget {
                     // A small comment or header right above joins the split definition.
-                    let start = if group.len > 0 && group.defs == 0 && group.tokens < ctx.small {
+                    let start = if group.absorbable(unit.a, ctx.small) {
                         let start = group.a;
                         group = Group::default();
                         start
@@ -427,10 +445,8 @@ fn pack_level(
                     }
                 } else if container.is_some() || unit.tokens >= ctx.small {
                     let mut start = unit.a;
-                    let absorbable = group.len > 0
-                        && group.defs == 0
-                        && group.tokens < ctx.small
-                        && group.tokens + unit.tokens <= budget;
+                    let absorbable =
+                        group.absorbable(unit.a, ctx.small) && group.tokens + unit.tokens <= budget;
                     if absorbable {
                         start = group.a;
                         group = Group::default();
@@ -494,10 +510,16 @@ fn add(
         group.a = unit.a;
     }
     group.b = unit.b;
+    if unit.tokens > 0 {
+        group.last_content = unit.b;
+        let comment = matches!(unit.kind, UnitKind::Loose(Some(n)) if ctx.spec.attachable.contains(&n.kind()));
+        group.has_code |= !comment;
+    }
     group.tokens += unit.tokens;
     group.len += 1;
     if let Some(meta) = def_meta {
         group.defs += 1;
+        group.def_tokens += unit.tokens;
         group.meta = Some(meta);
     }
 }
