@@ -14,7 +14,7 @@ pub enum IndexError {
         holder_pid: Option<u32>,
     },
 
-    #[error("index at {dir} is damaged: {reason} (run `amanmcp index --force` to rebuild it)")]
+    #[error("index at {dir} is damaged: {reason} (run `amanmcp index` to repair it, or `amanmcp index --force` to rebuild it)")]
     Corrupt { dir: PathBuf, reason: String },
 
     #[error("index at {dir} has schema version {found}, this build expects {expected} (run `amanmcp index` to upgrade it)")]

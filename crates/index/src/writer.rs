@@ -60,6 +60,9 @@ impl IndexWriter {
         let layout = Layout::new(dir);
         let lock = WriterLock::acquire(dir, &layout.lock(), opts.lock_timeout)?;
         std::fs::create_dir_all(layout.vectors()).at(&layout.vectors())?;
+        // Derived stores exist before the manifest does, so a reader never
+        // sees an index (manifest present) without its BM25 directory.
+        let (bm25, _) = Bm25Index::open_or_create(&layout.bm25())?;
         let conn = meta::open_rw(&layout.sqlite())?;
         Self::check_schema(&conn, dir)?;
         let cache_path = opts
@@ -67,7 +70,6 @@ impl IndexWriter {
             .clone()
             .unwrap_or_else(|| layout.default_cache());
         let cache = EmbeddingCache::open(&cache_path)?;
-        let (bm25, _) = Bm25Index::open_or_create(&layout.bm25())?;
         let tw = bm25.index.writer_with_num_threads(1, TANTIVY_HEAP)?;
         let mut w = IndexWriter {
             layout,
