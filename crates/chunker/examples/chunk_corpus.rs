@@ -76,6 +76,10 @@ fn main() {
             .unwrap_or(0)
     };
     let with_symbol = chunks.iter().filter(|c| c.symbol.is_some()).count();
+    let code_windows = chunks
+        .iter()
+        .filter(|c| c.language.is_code() && c.kind == amanmcp_chunker::ChunkKind::Window)
+        .count();
 
     println!(
         "chunk: {} chunks from {} files in {:.1} ms ({} threads)",
@@ -91,7 +95,9 @@ fn main() {
         pct(90),
         pct(100)
     );
-    println!("chunks with a symbol: {with_symbol}");
+    println!(
+        "chunks with a symbol: {with_symbol}; line-window fallback chunks in code: {code_windows}"
+    );
     println!("{:<12} {:>6} {:>7}", "language", "files", "chunks");
     for (lang, (files, n)) in per_language {
         println!("{lang:<12} {files:>6} {n:>7}");

@@ -68,7 +68,13 @@ pub fn check_invariants(path: &str, source: &str, chunks: &[Chunk]) {
             c.content,
             "{path}: content/bytes mismatch"
         );
-        let line_of = |b: usize| source[..b].matches('\n').count() as u32 + 1;
+        let line_of = |b: usize| {
+            source.as_bytes()[..b]
+                .iter()
+                .filter(|&&x| x == b'\n')
+                .count() as u32
+                + 1
+        };
         assert_eq!(line_of(c.start_byte), c.start_line, "{path}: start line");
         assert_eq!(
             line_of(c.end_byte.saturating_sub(1).max(c.start_byte)),
