@@ -297,3 +297,41 @@ fn unusable_root_is_an_error() {
     write(dir.path(), "f.rs", b"");
     assert!(scan(&dir.path().join("f.rs"), &ScanOptions::default()).is_err());
 }
+
+#[test]
+fn git_info_exclude_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, ".git/info/exclude", b"scratch/\n");
+    write(root, "scratch/s.rs", b"fn s() {}\n");
+    write(root, "src/lib.rs", b"fn l() {}\n");
+    assert_eq!(paths(root, &ScanOptions::default()), vec!["src/lib.rs"]);
+    // A scan rooted in a subdirectory still sees the repository's rules.
+    write(root, ".gitignore", b"*.gen.rs\n");
+    write(root, "src/x.gen.rs", b"fn g() {}\n");
+    assert_eq!(
+        paths(&root.join("src"), &ScanOptions::default()),
+        vec!["lib.rs"]
+    );
+    let filter = PathFilter::new(&root.join("src"), &ScanOptions::default()).unwrap();
+    assert!(!filter.is_indexable(&root.join("src/x.gen.rs")));
+}
+
+#[test]
+fn path_filter_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<PathFilter>();
+}
+
+#[test]
+fn index_dir_name_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, ".idx/state.json", b"{}\n");
+    write(root, "a.json", b"{}\n");
+    let opts = ScanOptions {
+        index_dir_name: ".idx".into(),
+        ..ScanOptions::default()
+    };
+    assert_eq!(paths(root, &opts), vec!["a.json"]);
+}
