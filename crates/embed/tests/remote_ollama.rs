@@ -79,7 +79,9 @@ fn batches_keep_order_and_speak_the_protocol() {
 #[test]
 fn real_vectors_rank_related_text_first() {
     let Some(model) = support::minilm() else {
-        eprintln!("SKIPPED real_vectors_rank_related_text_first: MiniLM not installed (scripts/fetch-models.sh)");
+        support::loud_skip(
+            "real_vectors_rank_related_text_first: MiniLM not installed (scripts/fetch-models.sh)",
+        );
         return;
     };
     let server = OllamaStub::with_embedder(&[MODEL], model.clone());

