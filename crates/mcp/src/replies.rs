@@ -27,7 +27,8 @@ pub fn tool_error(message: impl Into<String>) -> Result<CallToolResult, McpError
 /// whether the first index is still being built.
 pub fn explain(error: &EngineError, building: bool) -> String {
     match error {
-        EngineError::NoIndex(_) if building => {
+        // While the first index is written, readers may catch it half-created.
+        EngineError::NoIndex(_) | EngineError::Index(_) if building => {
             "The index is still being built; keyword results appear within seconds. Try again shortly (index_status shows progress).".to_string()
         }
         EngineError::NoIndex(_) => {
