@@ -1,6 +1,7 @@
 //! The tantivy BM25 store (derived from SQLite): schema, documents, queries.
 
 use crate::error::{IndexError, IoContext};
+use crate::filters::CidSet;
 use crate::rows::ChunkRow;
 use crate::tokenizer;
 use std::collections::HashSet;
@@ -181,7 +182,7 @@ pub(crate) fn search(
     fields: &Fields,
     query: &dyn Query,
     n: usize,
-    allowed: Option<Arc<HashSet<i64>>>,
+    allowed: Option<Arc<CidSet>>,
 ) -> Result<Vec<(i64, f32)>, IndexError> {
     let top = TopDocs::with_limit(n.max(1));
     let docs = match allowed {
@@ -189,7 +190,7 @@ pub(crate) fn search(
         Some(set) => {
             let filter = FilterCollector::new(
                 "cid".to_string(),
-                move |cid: u64| set.contains(&(cid as i64)),
+                move |cid: u64| set.contains(cid as i64),
                 top,
             );
             searcher.search(query, &filter)?

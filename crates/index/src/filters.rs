@@ -60,46 +60,97 @@ pub(crate) fn cache_key(f: &SearchFilters) -> String {
     format!("{langs:?}|{:?}|{kinds:?}|{:?}", f.path_glob, f.code_only)
 }
 
-/// Chunk ids passing the filters.
-pub(crate) fn allowed_cids(
-    conn: &Connection,
-    f: &SearchFilters,
-) -> Result<HashSet<i64>, IndexError> {
-    let path = f.path_glob.as_deref().map(PathFilter::new).transpose()?;
-    let langs: HashSet<Language> = f.languages.iter().copied().collect();
-    let kinds: HashSet<ChunkKind> = f.kinds.iter().copied().collect();
-    let mut stmt = conn.prepare_cached("SELECT cid, path, language, kind FROM chunks")?;
-    let mut rows = stmt.query([])?;
-    let mut out = HashSet::new();
-    let mut last_path = String::new();
-    let mut last_ok = false;
-    while let Some(r) = rows.next()? {
-        let lang: Language = r.get_ref(2)?.as_str()?.parse().unwrap_or(Language::Text);
-        if !langs.is_empty() && !langs.contains(&lang) {
-            continue;
+/// Set of chunk ids as a bitmap (cids are dense AUTOINCREMENT integers).
+#[derive(Debug, Default)]
+pub(crate) struct CidSet {
+    bits: Vec<u64>,
+    len: usize,
+}
+
+impl CidSet {
+    fn insert(&mut self, cid: i64) {
+        let Ok(i) = usize::try_from(cid) else { return };
+        let (word, bit) = (i / 64, i % 64);
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
         }
-        if let Some(code) = f.code_only {
-            if lang.is_code() != code {
-                continue;
-            }
+        if self.bits[word] & (1 << bit) == 0 {
+            self.bits[word] |= 1 << bit;
+            self.len += 1;
         }
-        if !kinds.is_empty() {
-            let kind = ChunkKind::parse(r.get_ref(3)?.as_str()?).unwrap_or(ChunkKind::Window);
-            if !kinds.contains(&kind) {
-                continue;
-            }
-        }
-        if let Some(pf) = &path {
-            let p = r.get_ref(1)?.as_str()?;
-            if p != last_path {
-                last_path = p.to_string();
-                last_ok = pf.matches(p);
-            }
-            if !last_ok {
-                continue;
-            }
-        }
-        out.insert(r.get(0)?);
     }
-    Ok(out)
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Members in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+        self.bits.iter().enumerate().flat_map(|(w, bits)| {
+            (0..64)
+                .filter(move |b| bits & (1u64 << b) != 0)
+                .map(move |b| (w * 64 + b) as i64)
+        })
+    }
+
+    pub fn contains(&self, cid: i64) -> bool {
+        usize::try_from(cid)
+            .ok()
+            .and_then(|i| self.bits.get(i / 64).map(|w| w & (1 << (i % 64)) != 0))
+            .unwrap_or(false)
+    }
+}
+
+/// Filterable attributes of every chunk, loaded once per data generation so
+/// filtered queries never scan SQLite.
+pub(crate) struct Catalog {
+    pub data_gen: i64,
+    paths: Vec<String>,
+    /// (cid, index into `paths`, language, kind)
+    entries: Vec<(i64, u32, Language, ChunkKind)>,
+}
+
+impl Catalog {
+    pub fn load(conn: &Connection, data_gen: i64) -> Result<Catalog, IndexError> {
+        let mut stmt =
+            conn.prepare_cached("SELECT cid, path, language, kind FROM chunks ORDER BY path, cid")?;
+        let mut rows = stmt.query([])?;
+        let mut paths: Vec<String> = Vec::new();
+        let mut entries = Vec::new();
+        while let Some(r) = rows.next()? {
+            let p = r.get_ref(1)?.as_str()?;
+            if paths.last().map(|l| l.as_str()) != Some(p) {
+                paths.push(p.to_string());
+            }
+            let lang: Language = r.get_ref(2)?.as_str()?.parse().unwrap_or(Language::Text);
+            let kind = ChunkKind::parse(r.get_ref(3)?.as_str()?).unwrap_or(ChunkKind::Window);
+            entries.push((r.get(0)?, (paths.len() - 1) as u32, lang, kind));
+        }
+        Ok(Catalog {
+            data_gen,
+            paths,
+            entries,
+        })
+    }
+
+    /// Chunk ids passing the filters.
+    pub fn allowed(&self, f: &SearchFilters) -> Result<CidSet, IndexError> {
+        let path = f.path_glob.as_deref().map(PathFilter::new).transpose()?;
+        let path_ok: Option<Vec<bool>> =
+            path.map(|pf| self.paths.iter().map(|p| pf.matches(p)).collect());
+        let langs: HashSet<Language> = f.languages.iter().copied().collect();
+        let kinds: HashSet<ChunkKind> = f.kinds.iter().copied().collect();
+        let mut out = CidSet::default();
+        for (cid, pi, lang, kind) in &self.entries {
+            if (!langs.is_empty() && !langs.contains(lang))
+                || f.code_only.is_some_and(|c| lang.is_code() != c)
+                || (!kinds.is_empty() && !kinds.contains(kind))
+                || path_ok.as_ref().is_some_and(|ok| !ok[*pi as usize])
+            {
+                continue;
+            }
+            out.insert(*cid);
+        }
+        Ok(out)
+    }
 }

@@ -4,12 +4,14 @@
 
 use crate::error::{IndexError, IoContext};
 use crate::types::EmbeddingSpec;
-use hnsw_rs::prelude::{AnnT, Distance, Hnsw, HnswIo};
+use hnsw_rs::prelude::{AnnT, Distance, Hnsw, HnswIo, Point};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 /// Cosine distance for unit vectors: `1 - dot`, clamped at 0 so rounding can
 /// never trip hnsw_rs/anndists assertions.
@@ -85,6 +87,8 @@ const MAX_LAYER: usize = 16;
 /// An in-memory HNSW graph whose data ids are SQLite chunk `cid`s.
 pub(crate) struct Graph {
     hnsw: Hnsw<'static, f32, UnitCosine>,
+    /// Points by data id, built on the first exact (filtered) search.
+    by_id: OnceLock<HashMap<i64, Arc<Point<'static, f32>>>>,
 }
 
 impl Graph {
@@ -96,7 +100,10 @@ impl Graph {
             ef_construction,
             UnitCosine,
         );
-        Graph { hnsw }
+        Graph {
+            hnsw,
+            by_id: OnceLock::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -152,6 +159,32 @@ impl Graph {
             .collect()
     }
 
+    /// Exact nearest `k` among `ids` (used when a filter leaves few candidates,
+    /// where a filtered graph walk would visit most of the graph anyway).
+    pub fn exact_search(
+        &self,
+        query: &[f32],
+        ids: impl Iterator<Item = i64>,
+        k: usize,
+    ) -> Vec<(i64, f32)> {
+        let by_id = self.by_id.get_or_init(|| {
+            if self.len() == 0 {
+                return HashMap::new();
+            }
+            self.hnsw
+                .get_point_indexation()
+                .into_iter()
+                .map(|p| (p.get_origin_id() as i64, p))
+                .collect()
+        });
+        let mut out: Vec<(i64, f32)> = ids
+            .filter_map(|id| by_id.get(&id).map(|p| (id, dot(query, p.get_v()))))
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(k);
+        out
+    }
+
     /// Dumps to `<dir>/<name>.hnsw.*` and fsyncs; returns the basename used.
     pub fn dump(&self, dir: &Path, name: &str) -> Result<String, IndexError> {
         let base = self
@@ -188,7 +221,10 @@ impl Graph {
             Ok(Err(e)) => return Err(IndexError::Hnsw(format!("load {basename}: {e}"))),
             Err(_) => return Err(IndexError::Hnsw(format!("load {basename}: damaged dump"))),
         };
-        let graph = Graph { hnsw };
+        let graph = Graph {
+            hnsw,
+            by_id: OnceLock::new(),
+        };
         if graph.len() > 0 && graph.hnsw.get_point_indexation().get_data_dimension() != dims {
             return Err(IndexError::Hnsw(format!(
                 "dump {basename} has dimension {} but the index expects {dims}",

@@ -136,3 +136,20 @@ pub(crate) fn symbol_matches(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Content of the given chunks.
+pub(crate) fn contents(conn: &Connection, cids: &[i64]) -> Result<Vec<(i64, String)>, IndexError> {
+    let mut out = Vec::with_capacity(cids.len());
+    for batch in cids.chunks(400) {
+        let placeholders = vec!["?"; batch.len()].join(",");
+        let sql = format!("SELECT cid, content FROM chunks WHERE cid IN ({placeholders})");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(batch.iter()), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    Ok(out)
+}

@@ -89,6 +89,75 @@ pub(crate) fn names_symbol(
     })
 }
 
+/// Identifiers the query names in code form (`abort_all`, `JoinSet::abort_all`
+/// → `abort_all`, `retryWithBackoff`), or its only word; used to find the
+/// chunk that defines them when the chunker merged it into a larger block.
+pub(crate) fn code_identifiers(words: &[String]) -> Vec<String> {
+    let single = words.len() <= 2;
+    let mut out: Vec<String> = Vec::new();
+    for w in words {
+        let last = w.rsplit("::").next().unwrap_or(w);
+        let camel = last
+            .chars()
+            .zip(last.chars().skip(1))
+            .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
+        let code_like = w.contains("::") || last.contains('_') || camel || single;
+        if code_like && last.chars().count() >= 3 && !out.iter().any(|o| o == last) {
+            out.push(last.to_string());
+        }
+    }
+    out
+}
+
+/// True when `content` has a definition line for `ident`: the identifier
+/// right after a definition keyword (`fn`, `def`, `class`, `func (r T)`, ...).
+pub(crate) fn defines(content: &str, ident: &str) -> bool {
+    const KEYWORDS: [&str; 22] = [
+        "fn",
+        "def",
+        "func",
+        "function",
+        "class",
+        "struct",
+        "enum",
+        "trait",
+        "interface",
+        "type",
+        "impl",
+        "mod",
+        "module",
+        "const",
+        "static",
+        "let",
+        "var",
+        "val",
+        "object",
+        "record",
+        "macro_rules!",
+        "sub",
+    ];
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    for (i, _) in content.match_indices(ident) {
+        let before = content[..i].chars().next_back();
+        let after = content[i + ident.len()..].chars().next();
+        if before.is_some_and(is_ident) || after.is_some_and(is_ident) {
+            continue;
+        }
+        let line_start = content[..i].rfind('\n').map(|p| p + 1).unwrap_or(0);
+        let prefix = content[line_start..i].trim_end();
+        let last = prefix
+            .rsplit(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        if KEYWORDS.contains(&last)
+            || (prefix.trim_start().starts_with("func (") && prefix.ends_with(')'))
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// Distinctive query terms (≥ 3 chars, not stop words) for path matching.
 pub(crate) fn path_terms(query: &str) -> Vec<String> {
     const STOP: [&str; 24] = [
@@ -192,6 +261,28 @@ mod tests {
             Some("abort_all"),
             Some("JoinSet::abort_all")
         ));
+    }
+
+    #[test]
+    fn definition_lines() {
+        let rust = "impl<T> JoinSet<T> {\n    pub fn abort_all(&mut self) {}\n    fn shutdown() { self.abort_all(); }\n}";
+        assert!(defines(rust, "abort_all"));
+        assert!(!defines(rust, "abort"));
+        assert!(!defines("x.abort_all();", "abort_all"));
+        assert!(defines(
+            "func (s *Server) ServeHTTP(w http.ResponseWriter) {",
+            "ServeHTTP"
+        ));
+        assert!(defines(
+            "    async def consume_value(stream):",
+            "consume_value"
+        ));
+        let words = symbol_candidates("JoinSet::abort_all and retryWithBackoff in the code");
+        assert_eq!(code_identifiers(&words), ["abort_all", "retryWithBackoff"]);
+        assert_eq!(
+            code_identifiers(&symbol_candidates("shutdown")),
+            ["shutdown"]
+        );
     }
 
     #[test]

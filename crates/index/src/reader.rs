@@ -3,13 +3,14 @@
 
 use crate::bm25::Bm25Index;
 use crate::error::IndexError;
+use crate::filters::{Catalog, CidSet};
 use crate::graph::{Graph, GraphPointer};
 use crate::layout::Layout;
 use crate::meta::{self, key, SCHEMA_VERSION};
 use crate::queries;
 use crate::types::{EmbeddingSpec, FileRecord, IndexStats};
 use rusqlite::Connection;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -26,7 +27,7 @@ pub fn index_exists(dir: &Path) -> bool {
 }
 
 /// Last filter's allowed set: (filter key, data generation, cids).
-pub(crate) type AllowedCache = (String, i64, Arc<HashSet<i64>>);
+pub(crate) type AllowedCache = (String, i64, Arc<CidSet>);
 
 /// A graph as loaded from one dump.
 pub(crate) struct LoadedGraph {
@@ -38,6 +39,8 @@ pub(crate) struct LoadedGraph {
 #[derive(Clone, Default)]
 pub(crate) struct Snapshot {
     pub data_gen: i64,
+    /// Data generation the loaded BM25 commit reflects (its payload).
+    pub bm25_gen: Option<i64>,
     pub vector_gen: i64,
     pub spec: Option<EmbeddingSpec>,
     pub graph: Option<Arc<LoadedGraph>>,
@@ -52,6 +55,8 @@ pub struct IndexReader {
     pub(crate) searcher: tantivy::IndexReader,
     pub(crate) snapshot: RwLock<Snapshot>,
     pub(crate) filter_cache: Mutex<Option<AllowedCache>>,
+    /// Filterable chunk attributes, loaded on the first filtered query of a generation.
+    pub(crate) catalog: Mutex<Option<Arc<Catalog>>>,
     refresh_lock: Mutex<()>,
 }
 
@@ -93,6 +98,7 @@ impl IndexReader {
                 ..Snapshot::default()
             }),
             filter_cache: Mutex::new(None),
+            catalog: Mutex::new(None),
             refresh_lock: Mutex::new(()),
         };
         reader.refresh()?;
@@ -129,9 +135,18 @@ impl IndexReader {
         let mut next = current.clone();
         let mut changed = false;
         if data_gen != current.data_gen {
-            self.searcher.reload()?;
             next.data_gen = data_gen;
             changed = true;
+        }
+        // BM25 commits right after SQLite; until its payload catches up
+        // (or a writer repairs it after a crash) keep checking on each refresh.
+        if current.bm25_gen != Some(data_gen) {
+            let payload = self.bm25.committed_generation()?;
+            if payload != current.bm25_gen {
+                self.searcher.reload()?;
+                next.bm25_gen = payload;
+                changed = true;
+            }
         }
         if vector_gen != current.vector_gen || spec != current.spec {
             next.vector_gen = vector_gen;

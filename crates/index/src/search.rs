@@ -2,7 +2,7 @@
 
 use crate::bm25;
 use crate::error::IndexError;
-use crate::filters;
+use crate::filters::{self, Catalog, CidSet};
 use crate::graph;
 use crate::queries;
 use crate::ranking::{self, Fused};
@@ -16,6 +16,10 @@ use std::time::Instant;
 
 /// Exact-symbol lookups per query word.
 const SYMBOL_LOOKUP: usize = 20;
+/// Best fused candidates scanned for definitions of query identifiers.
+const DEFINITION_SCAN: usize = 30;
+/// Filters leaving at most this many chunks are answered by exact cosine.
+const EXACT_VECTOR_LIMIT: usize = 5000;
 
 /// A fused candidate after boosts.
 struct Scored<'a> {
@@ -24,6 +28,37 @@ struct Scored<'a> {
     boosts: Vec<String>,
     fused: &'a Fused,
     path: String,
+}
+
+/// Applies the post-fusion multipliers; returns the score and their labels.
+fn boost(
+    fused: f32,
+    r: &crate::types::RankingOptions,
+    words: &[String],
+    path_terms: &[String],
+    m: &queries::CandidateMeta,
+    defines: bool,
+) -> (f32, Vec<String>) {
+    let mut score = fused;
+    let mut boosts = Vec::new();
+    if r.symbol_boost != 1.0 {
+        if ranking::names_symbol(words, m.symbol.as_deref(), m.qualified.as_deref()) {
+            score *= r.symbol_boost;
+            boosts.push(format!("symbol×{}", r.symbol_boost));
+        } else if defines {
+            score *= r.symbol_boost;
+            boosts.push(format!("defines×{}", r.symbol_boost));
+        }
+    }
+    if r.path_boost != 1.0 && ranking::path_matches(path_terms, &m.path) {
+        score *= r.path_boost;
+        boosts.push(format!("path×{}", r.path_boost));
+    }
+    if r.test_penalty != 1.0 && ranking::is_test_path(&m.path) {
+        score *= r.test_penalty;
+        boosts.push(format!("test×{}", r.test_penalty));
+    }
+    (score, boosts)
 }
 
 fn ms(t: Instant) -> f64 {
@@ -81,8 +116,11 @@ impl IndexReader {
             (Some(q), Some(g)) => {
                 let fetch = n + n / 4;
                 let hits = match &allowed {
+                    Some(set) if set.len() <= EXACT_VECTOR_LIMIT => {
+                        g.graph.exact_search(q, set.iter(), fetch)
+                    }
                     Some(set) => {
-                        let keep = |id: &usize| set.contains(&(*id as i64));
+                        let keep = |id: &usize| set.contains(*id as i64);
                         g.graph.search(q, fetch, ef.max(fetch), Some(&keep))
                     }
                     None => g.graph.search(q, fetch, ef.max(fetch), None),
@@ -103,7 +141,7 @@ impl IndexReader {
         if use_text {
             for w in words.iter().filter(|w| w.len() >= 2) {
                 for (cid, _) in queries::symbol_matches(&conn, w, SYMBOL_LOOKUP)? {
-                    if allowed.as_ref().is_none_or(|a| a.contains(&cid))
+                    if allowed.as_ref().is_none_or(|a| a.contains(cid))
                         && !symbol_list.contains(&cid)
                     {
                         symbol_list.push(cid);
@@ -119,37 +157,52 @@ impl IndexReader {
             req.ranking.vector_weight,
             req.ranking.rrf_k,
         );
-        let cids: Vec<i64> = fused.keys().copied().collect();
-        let metas = queries::candidate_meta(&conn, &cids)?;
-        let path_terms = ranking::path_terms(text);
+        // Score candidates best-fused first, in batches, until no remaining one
+        // could reach the top `limit` even with every boost.
         let r = &req.ranking;
-        let mut scored: Vec<Scored<'_>> = Vec::with_capacity(cids.len());
-        for (cid, f) in &fused {
-            // Candidates without a row were deleted after the list was built (tombstones).
-            let Some(m) = metas.get(cid) else { continue };
-            let mut score = f.score;
-            let mut boosts = Vec::new();
-            if r.symbol_boost != 1.0
-                && ranking::names_symbol(&words, m.symbol.as_deref(), m.qualified.as_deref())
-            {
-                score *= r.symbol_boost;
-                boosts.push(format!("symbol×{}", r.symbol_boost));
+        let max_mult = r.symbol_boost.max(1.0) * r.path_boost.max(1.0) * r.test_penalty.max(1.0);
+        let mut order: Vec<(i64, &Fused)> = fused.iter().map(|(c, f)| (*c, f)).collect();
+        order.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        let batch = (3 * req.limit).max(DEFINITION_SCAN);
+        let path_terms = ranking::path_terms(text);
+        let mut scored: Vec<Scored<'_>> = Vec::with_capacity(batch);
+        let mut finals: Vec<f32> = Vec::new();
+        let mut done = 0;
+        while done < order.len() {
+            let end = (done + batch).min(order.len());
+            let slice: Vec<i64> = order[done..end].iter().map(|(c, _)| *c).collect();
+            let metas = queries::candidate_meta(&conn, &slice)?;
+            let defining = if done == 0 {
+                self.defining(&conn, &slice, &words)?
+            } else {
+                HashSet::new()
+            };
+            for (cid, f) in &order[done..end] {
+                // Candidates without a row were deleted after the list was built (tombstones).
+                let Some(m) = metas.get(cid) else { continue };
+                let (score, boosts) =
+                    boost(f.score, r, &words, &path_terms, m, defining.contains(cid));
+                finals.push(score);
+                scored.push(Scored {
+                    cid: *cid,
+                    score,
+                    boosts,
+                    fused: f,
+                    path: m.path.clone(),
+                });
             }
-            if r.path_boost != 1.0 && ranking::path_matches(&path_terms, &m.path) {
-                score *= r.path_boost;
-                boosts.push(format!("path×{}", r.path_boost));
+            done = end;
+            if finals.len() >= req.limit {
+                finals.sort_by(|a, b| b.total_cmp(a));
+                finals.truncate(req.limit);
+                let kth = finals[req.limit - 1];
+                if order
+                    .get(done)
+                    .is_none_or(|(_, f)| f.score * max_mult < kth)
+                {
+                    break;
+                }
             }
-            if r.test_penalty != 1.0 && ranking::is_test_path(&m.path) {
-                score *= r.test_penalty;
-                boosts.push(format!("test×{}", r.test_penalty));
-            }
-            scored.push(Scored {
-                cid: *cid,
-                score,
-                boosts,
-                fused: f,
-                path: m.path.clone(),
-            });
         }
         // Start lines only matter for ties; they come with the rows below.
         scored.sort_by(|a, b| {
@@ -203,12 +256,32 @@ impl IndexReader {
         })
     }
 
+    /// Candidates whose content defines an identifier named in the query
+    /// (chunks holding several definitions, e.g. a whole small impl block).
+    fn defining(
+        &self,
+        conn: &rusqlite::Connection,
+        cids: &[i64],
+        words: &[String],
+    ) -> Result<HashSet<i64>, IndexError> {
+        let idents = ranking::code_identifiers(words);
+        if idents.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let contents = queries::contents(conn, cids)?;
+        Ok(contents
+            .into_iter()
+            .filter(|(_, content)| idents.iter().any(|i| ranking::defines(content, i)))
+            .map(|(cid, _)| cid)
+            .collect())
+    }
+
     /// The allowed cid set for the request's filters (cached per data generation).
     fn allowed(
         &self,
         req: &SearchRequest,
         data_gen: i64,
-    ) -> Result<Option<Arc<HashSet<i64>>>, IndexError> {
+    ) -> Result<Option<Arc<CidSet>>, IndexError> {
         if !filters::is_active(&req.filters) {
             return Ok(None);
         }
@@ -219,7 +292,18 @@ impl IndexReader {
                 return Ok(Some(set.clone()));
             }
         }
-        let set = Arc::new(filters::allowed_cids(&self.conn(), &req.filters)?);
+        let catalog = {
+            let mut slot = self.catalog.lock().unwrap_or_else(|p| p.into_inner());
+            match slot.as_ref() {
+                Some(c) if c.data_gen == data_gen => c.clone(),
+                _ => {
+                    let c = Arc::new(Catalog::load(&self.conn(), data_gen)?);
+                    *slot = Some(c.clone());
+                    c
+                }
+            }
+        };
+        let set = Arc::new(catalog.allowed(&req.filters)?);
         *cache = Some((key, data_gen, set.clone()));
         Ok(Some(set))
     }

@@ -44,7 +44,18 @@ fn readers_query_while_a_writer_commits() {
                     req.filters.path_glob = Some("src/**".into());
                 }
                 let res = r.search(&req).unwrap();
-                assert!(!res.hits.is_empty(), "{q}");
+                if res.hits.is_empty() {
+                    let mut b = req.clone();
+                    b.mode = SearchMode::Bm25Only;
+                    let nb = r.search(&b).unwrap().hits.len();
+                    b.filters = SearchFilters::default();
+                    let nf = r.search(&b).unwrap().hits.len();
+                    let again = r.search(&req).unwrap().hits.len();
+                    panic!(
+                        "{q} empty; bm25only={nb} nofilter={nf} again={again} stats={:?}",
+                        r.stats().unwrap().chunks
+                    );
+                }
                 if req.filters.path_glob.is_some() {
                     assert!(res.hits.iter().all(|h| h.path.starts_with("src/")));
                 }
