@@ -179,7 +179,6 @@ fn register(index: &Index) {
 /// Top `n` (cid, score) for `query`, restricted to `allowed` cids when given.
 pub(crate) fn search(
     searcher: &tantivy::Searcher,
-    fields: &Fields,
     query: &dyn Query,
     n: usize,
     allowed: Option<Arc<CidSet>>,
@@ -196,7 +195,6 @@ pub(crate) fn search(
             searcher.search(query, &filter)?
         }
     };
-    let _ = fields;
     let mut out = Vec::with_capacity(docs.len());
     let mut columns = std::collections::HashMap::new();
     for (score, addr) in docs {

@@ -102,7 +102,7 @@ impl IndexReader {
             match self.bm25.query(text)? {
                 Some(q) => {
                     let searcher = self.searcher.searcher();
-                    bm25::search(&searcher, &self.bm25.fields, q.as_ref(), n, allowed.clone())?
+                    bm25::search(&searcher, q.as_ref(), n, allowed.clone())?
                 }
                 None => Vec::new(),
             }
