@@ -11,6 +11,15 @@
 //! <content>
 //! ```
 //!
+//! Strategy: code is chunked by syntax tree (one chunk per definition with
+//! its doc comments and attributes; tiny neighbours merged; oversized
+//! containers split per member, other oversized definitions at statement
+//! then line boundaries, every part keeping symbol and signature). A tree
+//! whose ERROR nodes cover more than half of the file's bytes is treated as
+//! unparsable and the file gets line windows, as do data and text formats.
+//! Whatever the strategy, every non-blank line ends up in a chunk: if the
+//! structured result ever missed one, the file falls back to line windows.
+//!
 //! Markdown chunks show `section: A > B > C` instead of `scope:`. Plain
 //! `key: value` lines read naturally to embedding models in any language
 //! and cost a handful of tokens.
