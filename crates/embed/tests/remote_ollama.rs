@@ -343,7 +343,7 @@ fn query_and_documents_get_the_family_prefixes() {
     );
     assert!(inputs[n - 5][0].ends_with("\nQuery:where is the retry loop"));
     assert_eq!(inputs[n - 4][0], "fn retry() {}");
-    assert_eq!(inputs[n - 3][0], "passage: dimension probe");
+    assert_eq!(inputs[n - 3][0], "dimension probe");
     assert_eq!(inputs[n - 2][0], "query: where is the retry loop");
     assert_eq!(inputs[n - 1][0], "passage: fn retry() {}");
 }
