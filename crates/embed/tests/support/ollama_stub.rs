@@ -10,7 +10,7 @@
 //! higher than unrelated ones.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 
 use amanmcp_embed::Embedder;
 use serde_json::{json, Value};
+
+#[path = "http1.rs"]
+mod http1;
+use http1::{json_response, raw_json, read_request, reason, Request, Response};
 
 /// A misbehaviour applied to one `/api/embed` request.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,86 +208,6 @@ fn kill_state(state: &State) {
     }
     // wake the accept loop so it sees `dead` and drops the listener
     let _ = TcpStream::connect_timeout(&state.addr, Duration::from_millis(200));
-}
-
-struct Request {
-    method: String,
-    path: String,
-    body: Vec<u8>,
-    keep_alive: bool,
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let path = parts.next()?.to_string();
-    let version = parts.next().unwrap_or("HTTP/1.1").to_string();
-    let mut length = 0usize;
-    let mut keep_alive = version == "HTTP/1.1";
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 {
-            return None;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            let value = value.trim();
-            match name.trim().to_ascii_lowercase().as_str() {
-                "content-length" => length = value.parse().ok()?,
-                "connection" => keep_alive = !value.eq_ignore_ascii_case("close"),
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        path,
-        body,
-        keep_alive,
-    })
-}
-
-struct Response {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-fn json_response(status: u16, value: &Value) -> Response {
-    Response {
-        status,
-        content_type: "application/json; charset=utf-8",
-        body: serde_json::to_vec(value).unwrap_or_default(),
-    }
-}
-
-fn raw_json(status: u16, body: String) -> Response {
-    Response {
-        status,
-        content_type: "application/json; charset=utf-8",
-        body: body.into_bytes(),
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
 }
 
 fn serve_connection(stream: TcpStream, state: &State) {
