@@ -34,18 +34,23 @@ fn cfg(kind: EmbedderKind, ollama_host: String) -> EmbedderConfig {
     }
 }
 
+/// Is a test model installed? Missing is a failure when CI requires models.
+fn installed(name: &str) -> bool {
+    let present = models_dir().join(name).join("model.safetensors").is_file();
+    assert!(
+        present || !support::models_required(),
+        "AMANMCP_REQUIRE_MODELS is set but {name} is missing from {} (scripts/fetch-models.sh)",
+        models_dir().display()
+    );
+    present
+}
+
 fn static_installed() -> bool {
-    models_dir()
-        .join("static-test")
-        .join("model.safetensors")
-        .is_file()
+    installed("static-test")
 }
 
 fn minilm_installed() -> bool {
-    models_dir()
-        .join("all-MiniLM-L6-v2")
-        .join("model.safetensors")
-        .is_file()
+    installed("all-MiniLM-L6-v2")
 }
 
 fn step<'a>(skipped: &'a [(String, String)], name: &str) -> &'a str {

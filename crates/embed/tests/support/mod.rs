@@ -31,6 +31,11 @@ pub fn minilm() -> Option<Arc<dyn Embedder>> {
     }
 }
 
+/// CI sets `AMANMCP_REQUIRE_MODELS`: a missing test model is then a failure.
+pub fn models_required() -> bool {
+    std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some()
+}
+
 /// Prints a skip notice straight to stderr, past libtest's output capture,
 /// so a skipped test is never mistaken for a passing one.
 pub fn loud_skip(message: &str) {
