@@ -168,6 +168,16 @@ fn server_errors_are_retried_until_success() {
 }
 
 #[test]
+fn rate_limits_are_retried() {
+    let server = stub();
+    let e = OllamaEmbedder::connect(&server.url(), MODEL, &fast_opts(8, 1)).unwrap();
+    let before = server.embed_requests();
+    server.push_fault(Fault::Status(429));
+    assert_eq!(e.embed_documents(&refs(&texts(3))).unwrap().len(), 3);
+    assert_eq!(server.embed_requests() - before, 2);
+}
+
+#[test]
 fn client_errors_are_not_retried() {
     let server = stub();
     let e = OllamaEmbedder::connect(&server.url(), MODEL, &fast_opts(8, 1)).unwrap();

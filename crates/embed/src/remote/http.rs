@@ -18,15 +18,20 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub(super) enum Failure {
     /// The server answered with a non-2xx status; `message` is the server's
-    /// own error text when it sent one.
-    Status { code: u16, message: String },
+    /// own error text when it sent one, `retry_after` its `Retry-After`.
+    Status {
+        code: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// No complete answer: refused or dropped connection, timeout, body cut
     /// short.
     Transport(String),
 }
 
 impl Failure {
-    /// 5xx, 408, 429 and connection-level failures may succeed on a retry;
+    /// 5xx, 408, 429 (honouring `Retry-After`, capped at 10 s) and
+    /// connection-level failures may succeed on a retry;
     /// other 4xx answers will not.
     fn is_retryable(&self) -> bool {
         match self {
@@ -39,8 +44,8 @@ impl Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Status { code, message } if message.is_empty() => write!(f, "HTTP {code}"),
-            Failure::Status { code, message } => write!(f, "HTTP {code}: {message}"),
+            Failure::Status { code, message, .. } if message.is_empty() => write!(f, "HTTP {code}"),
+            Failure::Status { code, message, .. } => write!(f, "HTTP {code}: {message}"),
             Failure::Transport(m) => f.write_str(m),
         }
     }
@@ -130,7 +135,14 @@ impl HttpClient {
             match result {
                 Ok(body) => return Ok(body),
                 Err(failure) if failure.is_retryable() && attempt <= self.opts.max_retries => {
-                    let wait = backoff(self.opts.initial_backoff, attempt);
+                    let mut wait = backoff(self.opts.initial_backoff, attempt);
+                    if let Failure::Status {
+                        retry_after: Some(asked),
+                        ..
+                    } = &failure
+                    {
+                        wait = wait.max(*asked).min(MAX_BACKOFF);
+                    }
                     tracing::warn!(
                         "embedding request to {url} failed ({failure}); retry {attempt}/{} in {} ms",
                         self.opts.max_retries,
@@ -198,10 +210,15 @@ impl HttpClient {
                 ))
             }),
             Err(ureq::Error::Status(code, response)) => {
+                let retry_after = response
+                    .header("Retry-After")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
                 let body = read_body(response).unwrap_or_default();
                 Err(Failure::Status {
                     code,
                     message: self.redact(server_message(&body)),
+                    retry_after,
                 })
             }
             Err(ureq::Error::Transport(t)) => Err(Failure::Transport(with_timeout_hint(
@@ -296,6 +313,7 @@ mod tests {
         let status = |code| Failure::Status {
             code,
             message: String::new(),
+            retry_after: None,
         };
         assert!(status(500).is_retryable());
         assert!(status(503).is_retryable());

@@ -164,7 +164,7 @@ impl OllamaEmbedder {
     }
 
     fn map_failure(&self, err: RequestError) -> EmbedError {
-        if let Failure::Status { code, message } = &err.failure {
+        if let Failure::Status { code, message, .. } = &err.failure {
             let lower = message.to_ascii_lowercase();
             if lower.contains("page not found") {
                 return EmbedError::Remote {

@@ -220,7 +220,7 @@ impl OpenAiEmbedder {
 
     fn map_failure(&self, err: RequestError) -> EmbedError {
         let endpoint = self.endpoint();
-        if let Failure::Status { code, message } = &err.failure {
+        if let Failure::Status { code, message, .. } = &err.failure {
             let lower = message.to_ascii_lowercase();
             match code {
                 401 | 403 => {
