@@ -28,7 +28,8 @@ pub struct IndexWriter {
     pub(crate) conn: Connection,
     pub(crate) cache: EmbeddingCache,
     pub(crate) bm25: Bm25Index,
-    pub(crate) tw: tantivy::IndexWriter,
+    /// Always `Some` until drop, where it is taken to wait for merges.
+    pub(crate) tw: Option<tantivy::IndexWriter>,
     pub(crate) in_txn: bool,
     pub(crate) data_dirty: bool,
     pub(crate) vectors_dirty: bool,
@@ -77,7 +78,7 @@ impl IndexWriter {
             conn,
             cache,
             bm25,
-            tw,
+            tw: Some(tw),
             in_txn: false,
             data_dirty: false,
             vectors_dirty: false,
@@ -129,7 +130,7 @@ impl IndexWriter {
             data_gen,
             "BM25 index out of date; rebuilding from SQLite"
         );
-        self.tw.delete_all_documents()?;
+        tw_mut(&mut self.tw)?.delete_all_documents()?;
         {
             let mut stmt = self
                 .conn
@@ -137,10 +138,10 @@ impl IndexWriter {
             let rows = stmt.query_map([], ChunkRow::from_row)?;
             for row in rows {
                 let doc = self.bm25.document(&row?);
-                self.tw.add_document(doc)?;
+                tw_mut(&mut self.tw)?.add_document(doc)?;
             }
         }
-        let mut prepared = self.tw.prepare_commit()?;
+        let mut prepared = tw_mut(&mut self.tw)?.prepare_commit()?;
         prepared.set_payload(&data_gen.to_string());
         prepared.commit()?;
         Ok(())
@@ -260,12 +261,12 @@ impl IndexWriter {
                 .execute([cid])?;
             self.queued.remove(&cid);
         }
-        self.tw.delete_term(tantivy::Term::from_field_text(
+        tw_mut(&mut self.tw)?.delete_term(tantivy::Term::from_field_text(
             self.bm25.fields.file,
             &file.path,
         ));
         for row in &docs {
-            self.tw.add_document(self.bm25.document(row))?;
+            tw_mut(&mut self.tw)?.add_document(self.bm25.document(row))?;
         }
         self.data_dirty = true;
         self.fill_from_cache(&fresh)?;
@@ -289,7 +290,7 @@ impl IndexWriter {
             .execute("DELETE FROM chunks WHERE path = ?1", [path])?;
         self.conn
             .execute("DELETE FROM files WHERE path = ?1", [path])?;
-        self.tw
+        tw_mut(&mut self.tw)?
             .delete_term(tantivy::Term::from_field_text(self.bm25.fields.file, path));
         self.data_dirty = true;
         Ok(())
@@ -301,7 +302,7 @@ impl IndexWriter {
         self.begin()?;
         self.conn
             .execute_batch("DELETE FROM chunks; DELETE FROM files;")?;
-        self.tw.delete_all_documents()?;
+        tw_mut(&mut self.tw)?.delete_all_documents()?;
         self.queued.clear();
         if meta::spec(&self.conn)?.is_some() {
             self.graph = Some(self.new_graph(0));
@@ -335,7 +336,7 @@ impl IndexWriter {
         self.in_txn = false;
         self.vectors_dirty = false;
         if self.data_dirty {
-            let mut prepared = self.tw.prepare_commit()?;
+            let mut prepared = tw_mut(&mut self.tw)?.prepare_commit()?;
             prepared.set_payload(&data_gen.to_string());
             prepared.commit()?;
             self.data_dirty = false;
@@ -375,8 +376,21 @@ impl IndexWriter {
     }
 }
 
+/// The tantivy writer (present for the whole life of an `IndexWriter`).
+fn tw_mut(tw: &mut Option<tantivy::IndexWriter>) -> Result<&mut tantivy::IndexWriter, IndexError> {
+    tw.as_mut()
+        .ok_or_else(|| IndexError::InvalidInput("index writer already closed".into()))
+}
+
 impl Drop for IndexWriter {
     fn drop(&mut self) {
+        if let Some(tw) = self.tw.take() {
+            // Let background merges finish so none outlives the lock and
+            // touches files a later writer owns.
+            if let Err(e) = tw.wait_merging_threads() {
+                tracing::warn!(error = %e, "BM25 merge did not finish cleanly");
+            }
+        }
         if self.in_txn {
             // Uncommitted work is discarded, like a crash would.
             let _ = self.conn.execute_batch("ROLLBACK");
