@@ -124,7 +124,7 @@ pub(crate) fn symbol_matches(
     let mut stmt = conn.prepare_cached(
         "SELECT cid, symbol, qualified FROM chunks
          WHERE symbol = ?1 COLLATE NOCASE OR qualified = ?1 COLLATE NOCASE
-         ORDER BY cid LIMIT ?2",
+         LIMIT ?2",
     )?;
     let rows = stmt.query_map(rusqlite::params![name, limit as i64], |r| {
         let s: Option<String> = r.get(1)?;
@@ -134,7 +134,9 @@ pub(crate) fn symbol_matches(
             s.as_deref() == Some(name) || q.as_deref() == Some(name),
         ))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<(i64, bool)> = rows.collect::<Result<_, _>>()?;
+    out.sort_unstable();
+    Ok(out)
 }
 
 /// Content of the given chunks.

@@ -313,7 +313,7 @@ impl IndexReader {
         let conn = self.conn();
         let row = conn
             .query_row(
-                &format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE id = ?1 ORDER BY cid LIMIT 1"),
+                &format!("SELECT {CHUNK_COLUMNS} FROM chunks INDEXED BY chunks_id WHERE id = ?1 ORDER BY cid LIMIT 1"),
                 [id],
                 ChunkRow::from_row,
             )

@@ -134,10 +134,13 @@ fn query(
     arg: &str,
     limit: usize,
 ) -> Result<Vec<ChunkRow>, IndexError> {
-    let sql = format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE {cond} ORDER BY cid LIMIT {limit}");
+    // No ORDER BY: it could lead the planner to a rowid scan instead of the symbol indexes.
+    let sql = format!("SELECT {CHUNK_COLUMNS} FROM chunks WHERE {cond} LIMIT {limit}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([arg], ChunkRow::from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut out: Vec<ChunkRow> = rows.collect::<Result<_, _>>()?;
+    out.sort_by_key(|r| r.cid);
+    Ok(out)
 }
 
 fn escape_like(s: &str) -> String {

@@ -186,7 +186,7 @@ impl IndexWriter {
         let mut old: HashMap<(String, String), Vec<i64>> = HashMap::new();
         {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT cid, id, text_hash FROM chunks WHERE path = ?1 ORDER BY cid",
+                "SELECT cid, id, text_hash FROM chunks INDEXED BY chunks_path WHERE path = ?1 ORDER BY cid",
             )?;
             let rows = stmt.query_map([&file.path], |r| {
                 Ok((

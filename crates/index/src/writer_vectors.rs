@@ -135,7 +135,9 @@ impl IndexWriter {
         for (chunk_id, text_hash, v) in normalized {
             let cids: Vec<i64> = {
                 let mut stmt = self.conn.prepare_cached(
-                    "UPDATE chunks SET has_vector = 1 WHERE id = ?1 AND text_hash = ?2 AND has_vector = 0 RETURNING cid",
+                    // `+has_vector` keeps the planner on the id index (the pending index
+                    // would scan every pending chunk per update).
+                    "UPDATE chunks SET has_vector = 1 WHERE id = ?1 AND text_hash = ?2 AND +has_vector = 0 RETURNING cid",
                 )?;
                 let rows = stmt.query_map(params![chunk_id, text_hash], |r| r.get(0))?;
                 rows.collect::<Result<_, _>>()?
