@@ -56,7 +56,12 @@ fn parse_args() -> Args {
             "--corpus" => a.corpus = v.into(),
             "--n" => a.n = v.parse().expect("--n"),
             "--threads" => a.threads = v.parse().expect("--threads"),
-            "--budgets" => a.budgets = v.split(',').map(|x| x.parse().expect("--budgets")).collect(),
+            "--budgets" => {
+                a.budgets = v
+                    .split(',')
+                    .map(|x| x.parse().expect("--budgets"))
+                    .collect()
+            }
             "--models" => a.models = v.split(',').map(String::from).collect(),
             "--qwen3-n" => a.qwen3_n = v.parse().expect("--qwen3-n"),
             "--ort-python" => a.ort_python = Some(v),
@@ -71,7 +76,9 @@ fn parse_args() -> Args {
 /// Same selection as ort_bench.py `corpus_texts`.
 fn corpus_texts(root: &Path, n: usize) -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
@@ -86,10 +93,17 @@ fn corpus_texts(root: &Path, n: usize) -> Vec<String> {
     }
     let mut files = Vec::new();
     walk(root, &mut files);
-    files.sort_by_key(|p| p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/"));
+    files.sort_by_key(|p| {
+        p.strip_prefix(root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    });
     let mut wins = Vec::new();
     for f in files {
-        let Ok(bytes) = std::fs::read(&f) else { continue };
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let lines: Vec<&str> = text.lines().collect();
         for chunk in lines.chunks(20) {
@@ -108,28 +122,43 @@ fn corpus_texts(root: &Path, n: usize) -> Vec<String> {
 fn token_lengths(tokenizer: &Path, texts: &[&str], max: usize) -> Vec<usize> {
     let mut tok = tokenizers::Tokenizer::from_file(tokenizer).expect("tokenizer");
     tok.with_padding(None);
-    tok.with_truncation(Some(tokenizers::TruncationParams { max_length: max, ..Default::default() }))
-        .expect("truncation");
-    texts.iter().map(|t| tok.encode(*t, true).expect("encode").len()).collect()
+    tok.with_truncation(Some(tokenizers::TruncationParams {
+        max_length: max,
+        ..Default::default()
+    }))
+    .expect("truncation");
+    texts
+        .iter()
+        .map(|t| tok.encode(*t, true).expect("encode").len())
+        .collect()
 }
 
 /// FLOPs of one BERT forward over texts of these lengths (batched matmuls only).
 fn bert_flops(lengths: &[usize], layers: usize, hidden: usize, inter: usize) -> f64 {
-    let per_token = 2.0 * layers as f64 * (4.0 * (hidden * hidden) as f64 + 2.0 * (hidden * inter) as f64);
+    let per_token =
+        2.0 * layers as f64 * (4.0 * (hidden * hidden) as f64 + 2.0 * (hidden * inter) as f64);
     lengths
         .iter()
         .map(|&l| per_token * l as f64 + 4.0 * layers as f64 * (l * l * hidden) as f64)
         .sum()
 }
 
-fn time_embedder(label: &str, e: &dyn Embedder, texts: &[&str], tokens: usize, flops: Option<f64>) -> f64 {
+fn time_embedder(
+    label: &str,
+    e: &dyn Embedder,
+    texts: &[&str],
+    tokens: usize,
+    flops: Option<f64>,
+) -> f64 {
     let warm: Vec<&str> = texts.iter().take(8).copied().collect();
     e.embed_documents(&warm).expect("warm-up");
     let t0 = Instant::now();
     let v = e.embed_documents(texts).expect("embed");
     let s = t0.elapsed().as_secs_f64();
     assert_eq!(v.len(), texts.len());
-    let gf = flops.map(|f| format!("  {:6.1} GFLOP/s", f / s / 1e9)).unwrap_or_default();
+    let gf = flops
+        .map(|f| format!("  {:6.1} GFLOP/s", f / s / 1e9))
+        .unwrap_or_default();
     println!(
         "{label:<44} {:9.1} texts/s {:10.0} tokens/s  ({s:.2}s){gf}",
         texts.len() as f64 / s,
@@ -139,7 +168,10 @@ fn time_embedder(label: &str, e: &dyn Embedder, texts: &[&str], tokens: usize, f
 }
 
 fn gemm_peak(threads: usize) -> f64 {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
     pool.install(|| {
         let n = 2048;
         let a = Tensor::randn(0f32, 1.0, (n, n), &Device::Cpu).expect("randn");
@@ -163,14 +195,22 @@ fn random_bert(dir: &Path, minilm: &Path, layers: usize, hidden: usize, inter: u
         "type_vocab_size": 2, "initializer_range": 0.02, "layer_norm_eps": 1e-12, "pad_token_id": 0
     });
     std::fs::write(dir.join("config.json"), cfg.to_string()).expect("config");
-    let config: candle_transformers::models::bert::Config = serde_json::from_value(cfg).expect("cfg");
+    let config: candle_transformers::models::bert::Config =
+        serde_json::from_value(cfg).expect("cfg");
     let vm = VarMap::new();
-    candle_transformers::models::bert::BertModel::load(VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu), &config)
-        .expect("random bert");
+    candle_transformers::models::bert::BertModel::load(
+        VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
+        &config,
+    )
+    .expect("random bert");
     vm.save(dir.join("model.safetensors")).expect("save");
     std::fs::copy(minilm.join("tokenizer.json"), dir.join("tokenizer.json")).expect("tokenizer");
     std::fs::create_dir_all(dir.join("1_Pooling")).expect("pooling dir");
-    std::fs::copy(minilm.join("1_Pooling/config.json"), dir.join("1_Pooling/config.json")).expect("pooling");
+    std::fs::copy(
+        minilm.join("1_Pooling/config.json"),
+        dir.join("1_Pooling/config.json"),
+    )
+    .expect("pooling");
 }
 
 /// Writes a Qwen3-Embedding-0.6B-shaped random model (vocab cut to MiniLM's
@@ -184,10 +224,14 @@ fn random_qwen3(dir: &Path, minilm: &Path) {
         "rms_norm_eps": 1e-6, "use_sliding_window": false, "hidden_act": "silu"
     });
     std::fs::write(dir.join("config.json"), cfg.to_string()).expect("config");
-    let config: candle_transformers::models::qwen3::Config = serde_json::from_value(cfg).expect("cfg");
+    let config: candle_transformers::models::qwen3::Config =
+        serde_json::from_value(cfg).expect("cfg");
     let vm = VarMap::new();
-    candle_transformers::models::qwen3::Model::new(&config, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu))
-        .expect("random qwen3");
+    candle_transformers::models::qwen3::Model::new(
+        &config,
+        VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu),
+    )
+    .expect("random qwen3");
     vm.save(dir.join("model.safetensors")).expect("save");
     std::fs::copy(minilm.join("tokenizer.json"), dir.join("tokenizer.json")).expect("tokenizer");
 }
@@ -203,21 +247,41 @@ fn run_ort(a: &Args, minilm: &Path, texts: &[&str], budgets_as_batches: &[usize]
         .map(|t| serde_json::json!({ "text": t }).to_string() + "\n")
         .collect();
     std::fs::write(&jsonl, body).expect("write texts");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/anchors/ort_bench.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/anchors/ort_bench.py");
     let batches: Vec<String> = budgets_as_batches.iter().map(|b| b.to_string()).collect();
     let out = std::process::Command::new(py)
         .arg(&script)
-        .args(["--model-dir", &minilm.to_string_lossy(), "--onnx", onnx, "--texts"])
+        .args([
+            "--model-dir",
+            &minilm.to_string_lossy(),
+            "--onnx",
+            onnx,
+            "--texts",
+        ])
         .arg(&jsonl)
-        .args(["--threads", &a.threads.to_string(), "--batch", &batches.join(","), "--sorted", "--n"])
+        .args([
+            "--threads",
+            &a.threads.to_string(),
+            "--batch",
+            &batches.join(","),
+            "--sorted",
+            "--n",
+        ])
         .arg(texts.len().to_string())
         .output()
         .expect("run ort_bench.py");
-    for line in String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with('#')) {
+    for line in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('#'))
+    {
         println!("ORT fp32 {}", line.trim_start_matches("# "));
     }
     if !out.status.success() {
-        eprintln!("ort_bench.py failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "ort_bench.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -237,7 +301,10 @@ fn main() {
         a.corpus.display()
     );
     let peak = gemm_peak(a.threads);
-    println!("candle f32 GEMM 2048³ on {} threads: {peak:.1} GFLOP/s", a.threads);
+    println!(
+        "candle f32 GEMM 2048³ on {} threads: {peak:.1} GFLOP/s",
+        a.threads
+    );
     let opts = |budget: usize| CandleOptions {
         device: DeviceChoice::Cpu,
         batch_token_budget: budget,
@@ -249,8 +316,19 @@ fn main() {
             "minilm" => {
                 let flops = bert_flops(&lens, 6, 384, 1536);
                 for &b in &a.budgets {
-                    let e = CandleEmbedder::load(&minilm, "sentence-transformers/all-MiniLM-L6-v2", &opts(b)).expect("load");
-                    time_embedder(&format!("candle MiniLM-L6 budget {b}"), &e, &texts, tokens, Some(flops));
+                    let e = CandleEmbedder::load(
+                        &minilm,
+                        "sentence-transformers/all-MiniLM-L6-v2",
+                        &opts(b),
+                    )
+                    .expect("load");
+                    time_embedder(
+                        &format!("candle MiniLM-L6 budget {b}"),
+                        &e,
+                        &texts,
+                        tokens,
+                        Some(flops),
+                    );
                 }
             }
             "bge-small-random" => {
@@ -260,24 +338,65 @@ fn main() {
                 let t512: usize = lens512.iter().sum();
                 let flops = bert_flops(&lens512, 12, 384, 1536);
                 for &b in &a.budgets {
-                    let e = CandleEmbedder::load(tmp.path(), "random/bge-small-shaped", &opts(b)).expect("load");
-                    time_embedder(&format!("candle bge-small-shaped (random) budget {b}"), &e, &texts, t512, Some(flops));
+                    let e = CandleEmbedder::load(tmp.path(), "random/bge-small-shaped", &opts(b))
+                        .expect("load");
+                    time_embedder(
+                        &format!("candle bge-small-shaped (random) budget {b}"),
+                        &e,
+                        &texts,
+                        t512,
+                        Some(flops),
+                    );
                 }
             }
             "qwen3-random" => {
                 let tmp = tempfile::tempdir().expect("tmp");
                 random_qwen3(tmp.path(), &minilm);
-                let sub: Vec<&str> = texts.iter().step_by((texts.len() / a.qwen3_n).max(1)).copied().take(a.qwen3_n).collect();
+                let sub: Vec<&str> = texts
+                    .iter()
+                    .step_by((texts.len() / a.qwen3_n).max(1))
+                    .copied()
+                    .take(a.qwen3_n)
+                    .collect();
                 let l = token_lengths(&minilm.join("tokenizer.json"), &sub, 8192);
                 let t: usize = l.iter().sum();
-                let e = CandleEmbedder::load(tmp.path(), "random/Qwen3-0.6B-shaped", &opts(a.budgets[0])).expect("load");
-                time_embedder(&format!("candle Qwen3-0.6B-shaped (random) n={}", sub.len()), &e, &sub, t, None);
+                let e = CandleEmbedder::load(
+                    tmp.path(),
+                    "random/Qwen3-0.6B-shaped",
+                    &opts(a.budgets[0]),
+                )
+                .expect("load");
+                time_embedder(
+                    &format!("candle Qwen3-0.6B-shaped (random) n={}", sub.len()),
+                    &e,
+                    &sub,
+                    t,
+                    None,
+                );
             }
             "static" => {
-                let e = StaticEmbedder::load(&models.join("static-test"), "static-test").expect("load static");
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
-                pool.install(|| time_embedder("static-test (model2vec int8), 1 thread", &e, &texts, tokens, None));
-                time_embedder("static-test (model2vec int8), all threads", &e, &texts, tokens, None);
+                let e = StaticEmbedder::load(&models.join("static-test"), "static-test")
+                    .expect("load static");
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .expect("pool");
+                pool.install(|| {
+                    time_embedder(
+                        "static-test (model2vec int8), 1 thread",
+                        &e,
+                        &texts,
+                        tokens,
+                        None,
+                    )
+                });
+                time_embedder(
+                    "static-test (model2vec int8), all threads",
+                    &e,
+                    &texts,
+                    tokens,
+                    None,
+                );
             }
             other => eprintln!("unknown model {other}"),
         }

@@ -75,7 +75,8 @@ where
         run_window(0, tokenize(texts)?)?;
     } else {
         std::thread::scope(|scope| -> Result<(), EmbedError> {
-            let (tx, rx) = crossbeam_channel::bounded::<Result<(usize, Vec<Encoding>), EmbedError>>(1);
+            let (tx, rx) =
+                crossbeam_channel::bounded::<Result<(usize, Vec<Encoding>), EmbedError>>(1);
             let tokenize = &tokenize;
             scope.spawn(move || {
                 for (w, chunk) in texts.chunks(WINDOW).enumerate() {

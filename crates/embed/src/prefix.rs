@@ -51,9 +51,16 @@ mod tests {
     fn families() {
         assert_eq!(for_model("intfloat/e5-small-v2").query, "query: ");
         assert_eq!(for_model("intfloat/e5-small-v2").document, "passage: ");
-        assert!(for_model("BAAI/bge-small-en-v1.5").query.starts_with("Represent"));
-        assert!(for_model("Qwen/Qwen3-Embedding-0.6B").query.starts_with("Instruct:"));
-        assert_eq!(for_model("sentence-transformers/all-MiniLM-L6-v2"), Prefixes::default());
+        assert!(for_model("BAAI/bge-small-en-v1.5")
+            .query
+            .starts_with("Represent"));
+        assert!(for_model("Qwen/Qwen3-Embedding-0.6B")
+            .query
+            .starts_with("Instruct:"));
+        assert_eq!(
+            for_model("sentence-transformers/all-MiniLM-L6-v2"),
+            Prefixes::default()
+        );
         assert_eq!(for_model("thenlper/gte-small"), Prefixes::default());
     }
 }

@@ -31,7 +31,9 @@ pub struct StaticEmbedder {
 
 impl std::fmt::Debug for StaticEmbedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StaticEmbedder").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("StaticEmbedder")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,29 +49,44 @@ impl StaticEmbedder {
     /// and `weights`) and `tokenizer.json` from `model_dir`.
     pub fn load(model_dir: &Path, model_id: &str) -> Result<Self, EmbedError> {
         let path = model_dir.join("model.safetensors");
-        let bytes = std::fs::read(&path).map_err(|e| err(model_id, format!("{}: {e}", path.display())))?;
-        let st = SafeTensors::deserialize(&bytes).map_err(|e| err(model_id, format!("{}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| err(model_id, format!("{}: {e}", path.display())))?;
+        let st = SafeTensors::deserialize(&bytes)
+            .map_err(|e| err(model_id, format!("{}: {e}", path.display())))?;
         let emb = st
             .tensor("embeddings")
             .map_err(|e| err(model_id, format!("no `embeddings` tensor: {e}")))?;
         let (rows, dims) = match emb.shape() {
             [r, d] if *r > 0 && *d > 0 => (*r, *d),
-            other => return Err(err(model_id, format!("`embeddings` has shape {other:?}, expected 2-D"))),
+            other => {
+                return Err(err(
+                    model_id,
+                    format!("`embeddings` has shape {other:?}, expected 2-D"),
+                ))
+            }
         };
         let table = to_f32(emb.dtype(), emb.data()).ok_or_else(|| {
-            err(model_id, format!("unsupported embeddings dtype {:?}", emb.dtype()))
+            err(
+                model_id,
+                format!("unsupported embeddings dtype {:?}", emb.dtype()),
+            )
         })?;
         let mapping = match st.tensor("mapping") {
             Ok(m) => Some(to_ids(m.dtype(), m.data(), rows).ok_or_else(|| {
-                err(model_id, "`mapping` must be integer row indices within the table")
+                err(
+                    model_id,
+                    "`mapping` must be integer row indices within the table",
+                )
             })?),
             Err(_) => None,
         };
         let weights = match st.tensor("weights") {
-            Ok(w) => Some(
-                to_f32(w.dtype(), w.data())
-                    .ok_or_else(|| err(model_id, format!("unsupported weights dtype {:?}", w.dtype())))?,
-            ),
+            Ok(w) => Some(to_f32(w.dtype(), w.data()).ok_or_else(|| {
+                err(
+                    model_id,
+                    format!("unsupported weights dtype {:?}", w.dtype()),
+                )
+            })?),
             Err(_) => None,
         };
         if let (Some(m), Some(w)) = (&mapping, &weights) {
@@ -119,10 +136,19 @@ impl StaticEmbedder {
             }
             let (row, w) = match &self.mapping {
                 Some(m) => match m.get(id as usize) {
-                    Some(&r) => (r as usize, self.weights.as_ref().map_or(1.0, |w| w[id as usize])),
+                    Some(&r) => (
+                        r as usize,
+                        self.weights.as_ref().map_or(1.0, |w| w[id as usize]),
+                    ),
                     None => continue,
                 },
-                None => (id as usize, self.weights.as_ref().and_then(|w| w.get(id as usize).copied()).unwrap_or(1.0)),
+                None => (
+                    id as usize,
+                    self.weights
+                        .as_ref()
+                        .and_then(|w| w.get(id as usize).copied())
+                        .unwrap_or(1.0),
+                ),
             };
             if row >= self.rows {
                 continue;
@@ -171,7 +197,10 @@ impl Embedder for StaticEmbedder {
 /// no scale; normalization makes the missing scale irrelevant.
 fn to_f32(dtype: Dtype, data: &[u8]) -> Option<Vec<f32>> {
     Some(match dtype {
-        Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
         Dtype::F16 => data
             .chunks_exact(2)
             .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
@@ -192,8 +221,14 @@ fn to_f32(dtype: Dtype, data: &[u8]) -> Option<Vec<f32>> {
 /// Decodes an integer index tensor, rejecting rows outside the table.
 fn to_ids(dtype: Dtype, data: &[u8], rows: usize) -> Option<Vec<u32>> {
     let ids: Vec<i64> = match dtype {
-        Dtype::I64 => data.chunks_exact(8).map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).collect(),
-        Dtype::I32 => data.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64).collect(),
+        Dtype::I64 => data
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .collect(),
+        Dtype::I32 => data
+            .chunks_exact(4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64)
+            .collect(),
         _ => return None,
     };
     ids.into_iter()

@@ -16,7 +16,10 @@ fn model_dir(name: &str) -> Option<PathBuf> {
     if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some() {
         panic!("model {name} missing in {} and AMANMCP_REQUIRE_MODELS is set; run scripts/fetch-models.sh", dir.display());
     }
-    eprintln!("\n*** SKIPPED: model {name} not found in {}; run scripts/fetch-models.sh ***\n", dir.display());
+    eprintln!(
+        "\n*** SKIPPED: model {name} not found in {}; run scripts/fetch-models.sh ***\n",
+        dir.display()
+    );
     None
 }
 
@@ -27,7 +30,10 @@ fn minilm(budget: usize) -> Option<CandleEmbedder> {
         batch_token_budget: budget,
         ..Default::default()
     };
-    Some(CandleEmbedder::load(&dir, "sentence-transformers/all-MiniLM-L6-v2", &opts).expect("load MiniLM"))
+    Some(
+        CandleEmbedder::load(&dir, "sentence-transformers/all-MiniLM-L6-v2", &opts)
+            .expect("load MiniLM"),
+    )
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -40,7 +46,10 @@ fn matches_sentence_transformers_reference() {
     assert_eq!(m.info().dims, 384);
     assert_eq!(m.info().max_tokens, 256);
     assert_eq!(m.info().backend, "candle");
-    let v = m.embed_documents(&["This is an example sentence"]).unwrap().remove(0);
+    let v = m
+        .embed_documents(&["This is an example sentence"])
+        .unwrap()
+        .remove(0);
     let expected = [0.0677, 0.0635, 0.0487, 0.0793, 0.0374];
     for (i, (got, want)) in v.iter().zip(expected).enumerate() {
         assert!((got - want).abs() < 1e-4, "dim {i}: got {got}, want {want}");
@@ -68,7 +77,11 @@ fn batched_equals_one_by_one() {
     assert_eq!(batched.len(), texts.len());
     for (t, b) in texts.iter().zip(&batched) {
         let single = m.embed_documents(&[t]).unwrap().remove(0);
-        let diff = single.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        let diff = single
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
         assert!(diff < 1e-5, "text {t:?} differs by {diff}");
     }
 }
@@ -76,7 +89,9 @@ fn batched_equals_one_by_one() {
 #[test]
 fn ranks_code_above_unrelated_sentence() {
     let Some(m) = minilm(4096) else { return };
-    let query = m.embed_query("read a file and count the lines in it").unwrap();
+    let query = m
+        .embed_query("read a file and count the lines in it")
+        .unwrap();
     let docs = m
         .embed_documents(&[
             "fn count_lines(path: &Path) -> io::Result<usize> {\n    let text = std::fs::read_to_string(path)?;\n    Ok(text.lines().count())\n}",
@@ -100,7 +115,9 @@ fn long_input_is_truncated_and_empty_input_rejected() {
 
 #[test]
 fn resolves_by_short_and_full_name() {
-    let Some(dir) = model_dir("all-MiniLM-L6-v2") else { return };
+    let Some(dir) = model_dir("all-MiniLM-L6-v2") else {
+        return;
+    };
     for name in ["all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"] {
         let r = resolve_model(name, false).unwrap();
         assert_eq!(r.dir, dir);

@@ -13,9 +13,34 @@ use candle_nn::{VarBuilder, VarMap};
 use candle_transformers::models::qwen3::{Config, Model};
 
 const WORDS: &[&str] = &[
-    "<|endoftext|>", "[UNK]", "fn", "main", "parse", "args", "return", "value", "the", "a",
-    "query", "code", "search", "file", "read", "write", "Instruct", ":", "Query", "Given",
-    "retrieve", "relevant", "snippets", ",", "(", ")", "{", "}",
+    "<|endoftext|>",
+    "[UNK]",
+    "fn",
+    "main",
+    "parse",
+    "args",
+    "return",
+    "value",
+    "the",
+    "a",
+    "query",
+    "code",
+    "search",
+    "file",
+    "read",
+    "write",
+    "Instruct",
+    ":",
+    "Query",
+    "Given",
+    "retrieve",
+    "relevant",
+    "snippets",
+    ",",
+    "(",
+    ")",
+    "{",
+    "}",
 ];
 const HIDDEN: usize = 32;
 
@@ -56,13 +81,20 @@ fn build_model(dir: &Path, strip_prefix: bool) -> Model {
         .unwrap()
         .iter()
         .map(|(k, v)| {
-            let name = if strip_prefix { k.strip_prefix("model.").unwrap_or(k).to_string() } else { k.clone() };
+            let name = if strip_prefix {
+                k.strip_prefix("model.").unwrap_or(k).to_string()
+            } else {
+                k.clone()
+            };
             (name, v.as_tensor().clone())
         })
         .collect();
     candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).unwrap();
-    let vocab: serde_json::Map<String, serde_json::Value> =
-        WORDS.iter().enumerate().map(|(i, w)| (w.to_string(), serde_json::json!(i))).collect();
+    let vocab: serde_json::Map<String, serde_json::Value> = WORDS
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.to_string(), serde_json::json!(i)))
+        .collect();
     let tokenizer = serde_json::json!({
         "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
         "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
@@ -83,7 +115,10 @@ fn opts(budget: usize, truncate: Option<usize>) -> CandleOptions {
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
 }
 
 fn ids(text: &str) -> Vec<u32> {
@@ -100,7 +135,12 @@ fn shape_pooling_and_padding_invariance() {
     let m = CandleEmbedder::load(tmp.path(), "test/Qwen3-Embedding-tiny", &opts(64, None)).unwrap();
     assert_eq!(m.info().dims, HIDDEN);
 
-    let texts = ["fn main", "read the file and write the value", "parse args", "query"];
+    let texts = [
+        "fn main",
+        "read the file and write the value",
+        "parse args",
+        "query",
+    ];
     let batched = m.embed_documents(&texts).unwrap();
     assert_eq!(batched.len(), texts.len());
     for (t, v) in texts.iter().zip(&batched) {
@@ -116,27 +156,43 @@ fn shape_pooling_and_padding_invariance() {
         let n = tokens.len();
         let input = Tensor::from_vec(tokens, (1, n), &Device::Cpu).unwrap();
         let hidden = reference.clone().forward(&input, 0).unwrap();
-        let mut last: Vec<f32> = hidden.get(0).unwrap().get(n - 1).unwrap().to_vec1().unwrap();
+        let mut last: Vec<f32> = hidden
+            .get(0)
+            .unwrap()
+            .get(n - 1)
+            .unwrap()
+            .to_vec1()
+            .unwrap();
         let norm = last.iter().map(|x| x * x).sum::<f32>().sqrt();
         last.iter_mut().for_each(|x| *x /= norm);
         assert!(max_diff(&last, v) < 1e-5, "{t:?} is not last-token pooled");
     }
-    assert!(max_diff(&batched[0], &batched[1]) > 1e-3, "different texts, same vector");
+    assert!(
+        max_diff(&batched[0], &batched[1]) > 1e-3,
+        "different texts, same vector"
+    );
 }
 
 #[test]
 fn query_prefix_only_on_queries() {
     let tmp = tempfile::tempdir().unwrap();
     build_model(tmp.path(), false);
-    let m = CandleEmbedder::load(tmp.path(), "test/Qwen3-Embedding-tiny", &opts(4096, None)).unwrap();
+    let m =
+        CandleEmbedder::load(tmp.path(), "test/Qwen3-Embedding-tiny", &opts(4096, None)).unwrap();
     let q = m.embed_query("search code").unwrap();
     let plain = m.embed_documents(&["search code"]).unwrap().remove(0);
     let prefixed = m
         .embed_documents(&["Instruct: Given a code search query, retrieve relevant code snippets\nQuery:search code"])
         .unwrap()
         .remove(0);
-    assert!(max_diff(&q, &prefixed) < 1e-5, "query must carry the instruction");
-    assert!(max_diff(&q, &plain) > 1e-3, "documents must not carry the instruction");
+    assert!(
+        max_diff(&q, &prefixed) < 1e-5,
+        "query must carry the instruction"
+    );
+    assert!(
+        max_diff(&q, &plain) > 1e-3,
+        "documents must not carry the instruction"
+    );
 }
 
 #[test]

@@ -17,9 +17,15 @@ fn static_test() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some() {
-        panic!("static-test missing in {}; run scripts/fetch-models.sh", dir.display());
+        panic!(
+            "static-test missing in {}; run scripts/fetch-models.sh",
+            dir.display()
+        );
     }
-    eprintln!("\n*** SKIPPED: static-test not found in {}; run scripts/fetch-models.sh ***\n", dir.display());
+    eprintln!(
+        "\n*** SKIPPED: static-test not found in {}; run scripts/fetch-models.sh ***\n",
+        dir.display()
+    );
     None
 }
 
@@ -49,7 +55,9 @@ fn static_test_model_embeds_and_ranks() {
     let q = m.embed_query("load a json configuration file").unwrap();
     assert!(cosine(&q, &docs[0]) > cosine(&q, &docs[1]));
     // Batched == one by one (a table lookup has no batch effects).
-    let one = m.embed_documents(&["The orchestra played a symphony by Brahms in the evening."]).unwrap();
+    let one = m
+        .embed_documents(&["The orchestra played a symphony by Brahms in the evening."])
+        .unwrap();
     assert!(cosine(&one[0], &docs[1]) > 0.99999);
     assert!(m.token_counter().count("hello world") >= 2);
 }
@@ -59,7 +67,11 @@ fn f32_table_is_an_exact_weighted_mean() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("config.json"), r#"{"normalize": true}"#).unwrap();
-    let table = Tensor::new(&[[1f32, 0.0], [0.0, 1.0], [3.0, 4.0], [9.0, 9.0]], &Device::Cpu).unwrap();
+    let table = Tensor::new(
+        &[[1f32, 0.0], [0.0, 1.0], [3.0, 4.0], [9.0, 9.0]],
+        &Device::Cpu,
+    )
+    .unwrap();
     let tensors = HashMap::from([("embeddings".to_string(), table)]);
     candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).unwrap();
     let tokenizer = serde_json::json!({
@@ -74,7 +86,10 @@ fn f32_table_is_an_exact_weighted_mean() {
     // x + y + z = (4, 5); the unknown token is skipped.
     let v = m.embed_documents(&["x y z unknownword"]).unwrap().remove(0);
     let n = (16f32 + 25.0).sqrt();
-    assert!((v[0] - 4.0 / n).abs() < 1e-6 && (v[1] - 5.0 / n).abs() < 1e-6, "{v:?}");
+    assert!(
+        (v[0] - 4.0 / n).abs() < 1e-6 && (v[1] - 5.0 / n).abs() < 1e-6,
+        "{v:?}"
+    );
     // Only unknown tokens: a clear error, not a zero vector.
     assert!(m.embed_documents(&["qqq"]).is_err());
 }

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, D};
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
+
+use super::bert_net::BertNet;
 use tokenizers::Encoding;
 
 use super::files::{self, load_err};
@@ -27,7 +29,7 @@ struct PoolingConfig {
 
 /// A loaded BERT encoder on one device.
 pub(crate) struct Bert {
-    model: BertModel,
+    model: BertNet,
     pooling: Pooling,
     pad_id: u32,
     device: Device,
@@ -41,7 +43,7 @@ impl Bert {
         let pooling = pooling(dir, model_id)?;
         let weights = files::weight_files(dir, model_id)?;
         let vb = files::var_builder(&weights, DType::F32, device, model_id)?;
-        let model = BertModel::load(vb, &config).map_err(|e| load_err(model_id, e))?;
+        let model = BertNet::load(vb, &config).map_err(|e| load_err(model_id, e))?;
         Ok(Self {
             model,
             pooling,
@@ -65,8 +67,7 @@ impl Bert {
         }
         let ids = Tensor::from_vec(ids, (n, longest), &self.device)?;
         let mask = Tensor::from_vec(mask, (n, longest), &self.device)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let hidden = self.model.forward(&ids, &mask)?;
         let pooled = match self.pooling {
             Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
             Pooling::Mean => {
@@ -85,7 +86,11 @@ fn pooling(dir: &Path, model_id: &str) -> Result<Pooling, EmbedError> {
     if !path.is_file() {
         // bge models are CLS-pooled; the sentence-transformers default is mean.
         let name = model_id.to_ascii_lowercase();
-        return Ok(if name.contains("bge-") { Pooling::Cls } else { Pooling::Mean });
+        return Ok(if name.contains("bge-") {
+            Pooling::Cls
+        } else {
+            Pooling::Mean
+        });
     }
     let cfg: PoolingConfig = files::json(&path, model_id)?;
     match (cfg.pooling_mode_cls_token, cfg.pooling_mode_mean_tokens) {

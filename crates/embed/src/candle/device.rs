@@ -105,7 +105,12 @@ mod tests {
 
     #[test]
     fn parses_and_displays() {
-        for c in [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Metal, DeviceChoice::Cuda] {
+        for c in [
+            DeviceChoice::Auto,
+            DeviceChoice::Cpu,
+            DeviceChoice::Metal,
+            DeviceChoice::Cuda,
+        ] {
             assert_eq!(c.to_string().parse::<DeviceChoice>().unwrap(), c);
         }
         assert!("tpu".parse::<DeviceChoice>().is_err());

@@ -18,7 +18,11 @@ pub(crate) fn load_err(model: &str, reason: impl std::fmt::Display) -> EmbedErro
 
 /// tokenizer.json with truncation at `max_tokens` and padding off (batches
 /// are padded by the backend, per length-sorted batch).
-pub(crate) fn tokenizer(dir: &Path, model: &str, max_tokens: usize) -> Result<Tokenizer, EmbedError> {
+pub(crate) fn tokenizer(
+    dir: &Path,
+    model: &str,
+    max_tokens: usize,
+) -> Result<Tokenizer, EmbedError> {
     let path = dir.join("tokenizer.json");
     let mut tok = Tokenizer::from_file(&path)
         .map_err(|e| load_err(model, format!("{}: {e}", path.display())))?;
@@ -32,7 +36,10 @@ pub(crate) fn tokenizer(dir: &Path, model: &str, max_tokens: usize) -> Result<To
 }
 
 /// Parses a JSON file into `T`, naming the file in errors.
-pub(crate) fn json<T: serde::de::DeserializeOwned>(path: &Path, model: &str) -> Result<T, EmbedError> {
+pub(crate) fn json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    model: &str,
+) -> Result<T, EmbedError> {
     let raw = std::fs::read_to_string(path)
         .map_err(|e| load_err(model, format!("{}: {e}", path.display())))?;
     serde_json::from_str(&raw).map_err(|e| load_err(model, format!("{}: {e}", path.display())))
@@ -52,7 +59,10 @@ pub(crate) fn weight_files(dir: &Path, model: &str) -> Result<Vec<PathBuf>, Embe
             .map(|f| dir.join(f))
             .collect();
         if let Some(missing) = files.iter().find(|f| !f.is_file()) {
-            return Err(load_err(model, format!("missing shard {}", missing.display())));
+            return Err(load_err(
+                model,
+                format!("missing shard {}", missing.display()),
+            ));
         }
         return Ok(files);
     }

@@ -2,8 +2,11 @@
 //! Qwen3-Embedding, on CPU by default and Metal/CUDA behind features.
 
 mod bert;
+mod bert_net;
 mod device;
+mod fast_ops;
 mod files;
+mod packed_linear;
 mod qwen3;
 
 use std::path::Path;
@@ -68,7 +71,9 @@ pub struct CandleEmbedder {
 
 impl std::fmt::Debug for CandleEmbedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CandleEmbedder").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("CandleEmbedder")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -76,11 +81,18 @@ impl CandleEmbedder {
     /// Loads a model directory (config.json, tokenizer.json, safetensors).
     /// `model_id` names the model in the index manifest and selects the
     /// query/document prefixes of its family.
-    pub fn load(model_dir: &Path, model_id: &str, opts: &CandleOptions) -> Result<Self, EmbedError> {
+    pub fn load(
+        model_dir: &Path,
+        model_id: &str,
+        opts: &CandleOptions,
+    ) -> Result<Self, EmbedError> {
         let kind = detect_kind(model_dir)?;
         let (device, device_name) = device::open(opts.device)?;
         let raw_tok = Tokenizer::from_file(model_dir.join("tokenizer.json")).map_err(|e| {
-            files::load_err(model_id, format!("{}/tokenizer.json: {e}", model_dir.display()))
+            files::load_err(
+                model_id,
+                format!("{}/tokenizer.json: {e}", model_dir.display()),
+            )
         })?;
         let (net, dims, model_max) = match kind {
             ModelKind::Bert => {
@@ -102,13 +114,17 @@ impl CandleEmbedder {
             }
             ModelKind::Static => {
                 return Err(EmbedError::Config(format!(
-                    "{model_id} is a static model2vec model; load it with static_model::StaticEmbedder"
-                )))
+                "{model_id} is a static model2vec model; load it with static_model::StaticEmbedder"
+            )))
             }
         };
         let max_tokens = opts.max_tokens.unwrap_or(model_max).clamp(2, model_max);
         // Qwen3 appends EOS after truncation, so leave room for it.
-        let tok_limit = if matches!(net, Net::Qwen3(_)) { max_tokens - 1 } else { max_tokens };
+        let tok_limit = if matches!(net, Net::Qwen3(_)) {
+            max_tokens - 1
+        } else {
+            max_tokens
+        };
         let tokenizer = files::tokenizer(model_dir, model_id, tok_limit)?;
         let out_dims = match opts.truncate_dims {
             Some(d) if d == 0 || d > dims => {
@@ -148,7 +164,10 @@ impl CandleEmbedder {
     }
 
     fn tokenize(&self, texts: &[&str], prefix: &str) -> Result<Vec<Encoding>, EmbedError> {
-        let inputs: Vec<String> = texts.iter().map(|t| prefix::apply(prefix, t).into_owned()).collect();
+        let inputs: Vec<String> = texts
+            .iter()
+            .map(|t| prefix::apply(prefix, t).into_owned())
+            .collect();
         self.tokenizer
             .encode_batch(inputs, true)
             .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))

@@ -34,7 +34,11 @@ impl Qwen3 {
         let weights = files::weight_files(dir, model_id)?;
         // bf16 halves memory traffic on GPUs; the CPU path stays f32 (exact
         // and, in candle 0.11, the fastest CPU matmul).
-        let dtype = if device.is_cpu() { DType::F32 } else { DType::BF16 };
+        let dtype = if device.is_cpu() {
+            DType::F32
+        } else {
+            DType::BF16
+        };
         let names = files::tensor_names(&weights[0], model_id)?;
         let mut vb = files::var_builder(&weights, dtype, device, model_id)?;
         // Qwen3-Embedding checkpoints are saved without the `model.` prefix
@@ -69,7 +73,9 @@ impl Qwen3 {
         let hidden = model.forward(&ids, 0)?; // (n, longest, hidden)
         let flat = hidden.reshape((n * longest, self.hidden))?;
         let last = Tensor::from_vec(last, n, &self.device)?;
-        flat.index_select(&last, 0)?.to_dtype(DType::F32)?.to_vec2::<f32>()
+        flat.index_select(&last, 0)?
+            .to_dtype(DType::F32)?
+            .to_vec2::<f32>()
     }
 
     /// Token ids ending in EOS, as Qwen3-Embedding was trained (its

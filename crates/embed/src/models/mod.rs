@@ -6,5 +6,5 @@ mod registry;
 mod resolve;
 
 pub use registry::{find_known, KnownModel, ModelKind, KNOWN_MODELS};
-pub use resolve::{detect_kind, models_dir, resolve_model, ResolvedModel};
 pub(crate) use resolve::shard_files;
+pub use resolve::{detect_kind, models_dir, resolve_model, ResolvedModel};

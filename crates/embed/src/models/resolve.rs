@@ -47,7 +47,11 @@ pub fn resolve_model(id_or_path: &str, allow_download: bool) -> Result<ResolvedM
             .unwrap_or_else(|| trimmed.to_string());
         return finish(as_path.to_path_buf(), canonical_id(&name), trimmed);
     }
-    let name = trimmed.trim_end_matches('/').rsplit('/').next().unwrap_or(trimmed);
+    let name = trimmed
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(trimmed);
     let local = models_dir().join(name);
     if local.join("config.json").is_file() {
         return finish(local, canonical_id(trimmed), trimmed);
@@ -112,7 +116,11 @@ fn finish(dir: PathBuf, model_id: String, asked: &str) -> Result<ResolvedModel, 
         },
         other => other,
     })?;
-    Ok(ResolvedModel { dir, model_id, kind })
+    Ok(ResolvedModel {
+        dir,
+        model_id,
+        kind,
+    })
 }
 
 /// Full id for known short names, else the name as given.
@@ -128,8 +136,11 @@ fn hub_id(name: &str) -> Option<String> {
         return Some(known.id.to_string());
     }
     let parts: Vec<&str> = name.split('/').collect();
-    (parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && *p != "." && *p != ".."))
-        .then(|| name.to_string())
+    (parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && *p != "." && *p != ".."))
+    .then(|| name.to_string())
 }
 
 fn hf_cache() -> hf_hub::Cache {
@@ -154,9 +165,11 @@ fn has_weights(dir: &Path) -> bool {
 
 /// Downloads the files a backend needs into the HF cache; returns the snapshot dir.
 fn download(cache: &hf_hub::Cache, id: &str) -> Result<PathBuf, EmbedError> {
-    let fail = |reason: String| EmbedError::ModelNotFound {
+    let fail = |reason: String| {
+        EmbedError::ModelNotFound {
         model: id.to_string(),
         hint: format!("download from the Hugging Face hub failed: {reason}; check the id and network, or put the files in {}", models_dir().join(id.rsplit('/').next().unwrap_or(id)).display()),
+    }
     };
     let api = hf_hub::api::sync::ApiBuilder::from_cache(cache.clone())
         .with_progress(false)
@@ -165,7 +178,8 @@ fn download(cache: &hf_hub::Cache, id: &str) -> Result<PathBuf, EmbedError> {
     let repo = api.model(id.to_string());
     tracing::info!(model = id, "downloading model from the Hugging Face hub");
     let config = repo.get("config.json").map_err(|e| fail(e.to_string()))?;
-    repo.get("tokenizer.json").map_err(|e| fail(e.to_string()))?;
+    repo.get("tokenizer.json")
+        .map_err(|e| fail(e.to_string()))?;
     // Optional: sentence-transformers pooling config.
     let _ = repo.get("1_Pooling/config.json");
     if repo.get("model.safetensors").is_err() {
@@ -195,7 +209,11 @@ pub(crate) fn shard_files(index: &Path) -> Result<Vec<String>, EmbedError> {
     let mut files: Vec<String> = v
         .get("weight_map")
         .and_then(|m| m.as_object())
-        .map(|m| m.values().filter_map(|f| f.as_str().map(str::to_string)).collect())
+        .map(|m| {
+            m.values()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files.dedup();
