@@ -98,21 +98,32 @@ fn embedder_env() -> Vec<(String, String)> {
     if static_model.join("model.safetensors").exists() {
         vec![
             ("AMANMCP_EMBEDDER".into(), "static".into()),
-            ("AMANMCP_STATIC_MODEL".into(), static_model.display().to_string()),
+            (
+                "AMANMCP_STATIC_MODEL".into(),
+                static_model.display().to_string(),
+            ),
         ]
     } else {
-        eprintln!("static test model missing (run scripts/fetch-models.sh); using AMANMCP_EMBEDDER=none");
+        eprintln!(
+            "static test model missing (run scripts/fetch-models.sh); using AMANMCP_EMBEDDER=none"
+        );
         vec![("AMANMCP_EMBEDDER".into(), "none".into())]
     }
 }
 
 /// The command that starts `amanmcp serve root`, isolated from the user's
 /// caches and configuration.
-pub fn serve_command(root: &Path, scratch: &Path, extra_env: &[(&str, &str)]) -> tokio::process::Command {
+pub fn serve_command(
+    root: &Path,
+    scratch: &Path,
+    extra_env: &[(&str, &str)],
+) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_amanmcp"));
     cmd.arg("serve").arg(root);
     cmd.env("AMANMCP_CACHE_PATH", scratch.join("cache"));
     cmd.env("XDG_CONFIG_HOME", scratch.join("config"));
+    cmd.env("AMANMCP_NO_USER_CONFIG", "1");
+    cmd.env("AMANMCP_ALLOW_DOWNLOAD", "false");
     cmd.env("RUST_LOG", "info");
     for (k, v) in embedder_env() {
         cmd.env(k, v);
@@ -167,12 +178,19 @@ impl Session {
     pub async fn call(&self, tool: &str, args: Value) -> CallToolResult {
         match self.try_call(tool, args).await {
             Ok(r) => r,
-            Err(e) => panic!("{tool} failed at protocol level: {e}\nserver log:\n{}", self.log()),
+            Err(e) => panic!(
+                "{tool} failed at protocol level: {e}\nserver log:\n{}",
+                self.log()
+            ),
         }
     }
 
     /// Calls a tool and returns protocol errors.
-    pub async fn try_call(&self, tool: &str, args: Value) -> Result<CallToolResult, rmcp::ServiceError> {
+    pub async fn try_call(
+        &self,
+        tool: &str,
+        args: Value,
+    ) -> Result<CallToolResult, rmcp::ServiceError> {
         let Value::Object(map) = args else {
             panic!("arguments must be an object");
         };
@@ -184,7 +202,13 @@ impl Session {
     /// A successful call's structured content.
     pub async fn ok(&self, tool: &str, args: Value) -> Value {
         let r = self.call(tool, args.clone()).await;
-        assert_ne!(r.is_error, Some(true), "{tool} {args} failed: {}\nserver log:\n{}", text(&r), self.log());
+        assert_ne!(
+            r.is_error,
+            Some(true),
+            "{tool} {args} failed: {}\nserver log:\n{}",
+            text(&r),
+            self.log()
+        );
         let rendered = text(&r);
         r.structured_content
             .unwrap_or_else(|| panic!("{tool} returned no structured content: {rendered}"))
@@ -193,7 +217,12 @@ impl Session {
     /// A call that must be a tool error; returns its message.
     pub async fn tool_error(&self, tool: &str, args: Value) -> String {
         let r = self.call(tool, args.clone()).await;
-        assert_eq!(r.is_error, Some(true), "{tool} {args} should fail but returned {}", text(&r));
+        assert_eq!(
+            r.is_error,
+            Some(true),
+            "{tool} {args} should fail but returned {}",
+            text(&r)
+        );
         text(&r)
     }
 
@@ -223,7 +252,10 @@ impl Session {
                 return status;
             }
             if Instant::now() > deadline {
-                panic!("index did not settle in {timeout:?}: {status}\nserver log:\n{}", self.log());
+                panic!(
+                    "index did not settle in {timeout:?}: {status}\nserver log:\n{}",
+                    self.log()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
