@@ -103,6 +103,11 @@ fn embedder_env() -> Vec<(String, String)> {
                 static_model.display().to_string(),
             ),
         ]
+    } else if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some() {
+        panic!(
+            "static test model missing at {} (run scripts/fetch-models.sh)",
+            static_model.display()
+        );
     } else {
         eprintln!(
             "static test model missing (run scripts/fetch-models.sh); using AMANMCP_EMBEDDER=none"
