@@ -14,7 +14,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use tree_sitter::{Parser, Tree};
+use std::time::{Duration, Instant};
+use tree_sitter::{ParseOptions, Parser, Tree};
 
 /// Chunk size settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +138,12 @@ impl Chunker {
     }
 }
 
+/// Parse time allowed: 2 s plus 1 s per 256 KiB; real files parse in
+/// milliseconds, so only pathological input reaches it.
+fn parse_time_limit(len: usize) -> Duration {
+    Duration::from_secs(2) + Duration::from_millis((len as u64).saturating_mul(1000) / (256 * 1024))
+}
+
 fn parse(spec: &LangSpec, language: Language, source: &str) -> Option<Tree> {
     PARSERS.with(|cell| {
         let mut parsers = cell.try_borrow_mut().ok()?;
@@ -151,8 +158,21 @@ fn parse(spec: &LangSpec, language: Language, source: &str) -> Option<Tree> {
                 v.insert(parser)
             }
         };
-        let tree = parser.parse(source, None);
+        // Some grammars (TSX on `<`-heavy garbage) can take minutes; give up
+        // after a size-proportional deadline and let the caller use windows.
+        let deadline = Instant::now() + parse_time_limit(source.len());
+        let mut past_deadline = |_: &tree_sitter::ParseState| Instant::now() > deadline;
+        let bytes = source.as_bytes();
+        let tree = parser.parse_with_options(
+            &mut |offset: usize, _| bytes.get(offset..).unwrap_or_default(),
+            None,
+            Some(ParseOptions::new().progress_callback(&mut past_deadline)),
+        );
         if tree.is_none() {
+            tracing::debug!(
+                "{language}: parse gave up after {:?}",
+                parse_time_limit(source.len())
+            );
             parser.reset();
         }
         tree

@@ -294,3 +294,13 @@ fn preamble_and_windows() {
     check_invariants("c.yaml", &yaml, &chunks);
     assert!(chunks.len() > 5 && chunks.iter().all(|c| c.kind == ChunkKind::Window));
 }
+
+#[test]
+fn pathological_parse_gives_up_and_uses_windows() {
+    // Found by the property test: the TSX grammar spent ~7 minutes on these
+    // 216 bytes. The parse deadline turns that into a line-window fallback.
+    let src = common::fixture("pathological.tsx");
+    let chunks = chunker(384).chunk("p.tsx", Language::Tsx, &src);
+    check_invariants("p.tsx", &src, &chunks);
+    assert!(chunks.iter().all(|c| c.kind == ChunkKind::Window));
+}
