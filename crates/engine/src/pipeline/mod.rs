@@ -39,6 +39,7 @@ impl Engine {
             .as_mut()
             .ok_or_else(|| EngineError::Busy("index writer unavailable".into()))?;
         self.prepare_writer(writer, force, progress)?;
+        self.reload_ignore_rules();
 
         progress.phase("scan", None);
         let scan = times.time("scan", || {
@@ -103,7 +104,7 @@ impl Engine {
             };
             let indexable = abs.is_file() && self.is_indexable(abs);
             let scanned = if indexable {
-                times.time("scan", || scan_one(abs, &rel, &self.scan_options))
+                times.time("scan", || self.scan_one(abs))
             } else {
                 None
             };
@@ -193,36 +194,3 @@ impl Engine {
     }
 }
 
-/// Scans a single file the way the full scan would (size, binary, hash).
-fn scan_one(
-    abs: &Path,
-    rel: &str,
-    opts: &amanmcp_scanner::ScanOptions,
-) -> Option<ScannedFile> {
-    let meta = std::fs::metadata(abs).ok()?;
-    if meta.len() > opts.max_file_size {
-        return None;
-    }
-    let bytes = std::fs::read(abs).ok()?;
-    if bytes.iter().take(8192).any(|b| *b == 0) {
-        return None;
-    }
-    let first_line = std::str::from_utf8(&bytes[..bytes.len().min(256)])
-        .ok()
-        .and_then(|s| s.lines().next());
-    let language = amanmcp_scanner::detect_language(abs, first_line)?;
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0);
-    Some(ScannedFile {
-        path: rel.to_string(),
-        abs_path: abs.to_path_buf(),
-        language,
-        size: meta.len(),
-        mtime_ns,
-        hash: blake3::hash(&bytes).to_hex().to_string(),
-    })
-}
