@@ -76,6 +76,8 @@ pub struct WriterSnapshot {
 #[derive(Default)]
 struct Queue {
     reconcile: Option<bool>, // Some(force)
+    /// The queued reconcile was interrupted for file updates: run those first.
+    updates_first: bool,
     paths: BTreeSet<PathBuf>,
     completions: Vec<Completion>,
     progress: Vec<Arc<dyn ProgressSink>>,
@@ -295,7 +297,14 @@ fn writer_loop(engine: &Engine, shared: &Shared) {
                     }
                     _ => {}
                 }
+                if state.queue.updates_first && !state.queue.paths.is_empty() {
+                    state.queue.updates_first = false;
+                    let paths: Vec<PathBuf> =
+                        std::mem::take(&mut state.queue.paths).into_iter().collect();
+                    break Job::Update(paths);
+                }
                 if let Some(force) = state.queue.reconcile.take() {
+                    state.queue.updates_first = false;
                     // The reconcile covers every path queued before it starts.
                     state.queue.paths.clear();
                     break Job::Reconcile {
@@ -446,6 +455,7 @@ fn requeue_reconcile(
     if state.queue.reconcile.is_none() {
         state.queue.reconcile = Some(false);
     }
+    state.queue.updates_first = true;
     state.queue.completions.extend(completions);
     state.queue.progress.extend(progress);
 }
