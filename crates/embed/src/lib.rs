@@ -28,19 +28,20 @@ pub use tokens::TokenizerCounter;
 /// Default model when embedding runs on the CPU: all-MiniLM-L6-v2.
 ///
 /// Why: 6 layers × 384 wide is the best quality per CPU-second among the
-/// common sentence embedders; on a 2-core AVX-512 machine it embeds ~200-token
-/// code chunks at tens of texts per second (see `docs/benchmarks.md`), which
-/// keeps a first index of a mid-sized repository within a few minutes, while
-/// bge-base or Qwen3-0.6B are 4× and 40× slower there.
+/// common sentence embedders; on 2 shared AVX-512 cores it embeds ~200-token
+/// code chunks at 10–15 texts/s (0.8–1.0× ONNX Runtime fp32 measured side by
+/// side, see `docs/benchmarks.md`), while a bge-small-shaped model is ~2.2×
+/// and a Qwen3-0.6B-shaped one ~100× slower there.
 pub fn default_cpu_model() -> &'static str {
     "sentence-transformers/all-MiniLM-L6-v2"
 }
 
 /// Default model when a Metal or CUDA device is available: Qwen3-Embedding-0.6B.
 ///
-/// Why: it is markedly better on code retrieval than small BERT models and a
-/// GPU runs it at hundreds of chunks per second in bf16, so quality is worth
-/// its 28 layers there; on CPU it is far too slow to be a default.
+/// Why: it is markedly better on code retrieval than small BERT models, and
+/// on a GPU (bf16) its 28 layers are affordable; on CPU it measured ~20
+/// tokens/s on 2 cores (hours per repository), so it is never the CPU
+/// default. GPU speed was not measured here (no GPU on the build machines).
 pub fn default_gpu_model() -> &'static str {
     "Qwen/Qwen3-Embedding-0.6B"
 }

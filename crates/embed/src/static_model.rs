@@ -172,7 +172,7 @@ impl Embedder for StaticEmbedder {
     fn embed_documents(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let encs = self
             .tokenizer
-            .encode_batch(texts.to_vec(), false)
+            .encode_batch_fast(texts.to_vec(), false)
             .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))?;
         encs.iter()
             .enumerate()
@@ -183,7 +183,7 @@ impl Embedder for StaticEmbedder {
     fn embed_query(&self, query: &str) -> Result<Vec<f32>, EmbedError> {
         let enc = self
             .tokenizer
-            .encode(query, false)
+            .encode_fast(query, false)
             .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))?;
         self.pool(enc.get_ids(), 0)
     }

@@ -169,7 +169,7 @@ impl CandleEmbedder {
             .map(|t| prefix::apply(prefix, t).into_owned())
             .collect();
         self.tokenizer
-            .encode_batch(inputs, true)
+            .encode_batch_fast(inputs, true)
             .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))
     }
 

@@ -139,7 +139,7 @@ impl CustomOp1 for Packed {
         let Some((&k, lead)) = dims.split_last() else {
             candle_core::bail!("packed-linear expects at least 1-D input");
         };
-        if k != self.k {
+        if k == 0 || k != self.k {
             candle_core::bail!(
                 "packed-linear: input has {k} features, layer expects {}",
                 self.k
