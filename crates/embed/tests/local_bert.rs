@@ -13,7 +13,7 @@ fn model_dir(name: &str) -> Option<PathBuf> {
     if dir.join("model.safetensors").is_file() {
         return Some(dir);
     }
-    if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some() {
+    if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some_and(|v| !v.is_empty() && v != "0") {
         panic!("model {name} missing in {} and AMANMCP_REQUIRE_MODELS is set; run scripts/fetch-models.sh", dir.display());
     }
     eprintln!(
