@@ -255,6 +255,11 @@ pub fn select_embedder(cfg: &EmbedderConfig) -> Result<Selection, EmbedError> {
             e.info().dims,
             e.info().device
         ),
+        // The user asked for no embedder: say so quietly, it is no surprise.
+        (None, _) if cfg.kind == EmbedderKind::None => tracing::info!(
+            "embedder: none: {}",
+            selection.reason.as_deref().unwrap_or("")
+        ),
         _ => tracing::warn!(
             "embedder: {} (degraded): {}",
             selection.backend,
