@@ -14,33 +14,61 @@ fn first_hit(out: &Value) -> (&str, Option<&str>) {
 
 #[test]
 fn identifier_natural_language_and_filtered_queries() {
-    let Some(fx) = Fixture::new(MINILM) else { return };
+    let Some(fx) = Fixture::new(MINILM) else {
+        return;
+    };
     let report = fx.index(&["--force"]);
     assert!(report["chunks_total"].as_u64().unwrap() >= 8, "{report}");
     assert_eq!(report["pending_embeddings"], 0, "{report}");
 
     let out = fx.search("backoff_delay", &[]);
-    assert_eq!(first_hit(&out), ("src/net/retry.rs", Some("backoff_delay")), "{out}");
+    assert_eq!(
+        first_hit(&out),
+        ("src/net/retry.rs", Some("backoff_delay")),
+        "{out}"
+    );
     assert_eq!(out["backend"], "candle");
     assert_eq!(out["degraded"], false);
 
-    let out = fx.search("evict the least recently used entry when the cache is full", &[]);
+    let out = fx.search(
+        "evict the least recently used entry when the cache is full",
+        &[],
+    );
     assert_eq!(first_hit(&out).0, "app/cache.py", "{out}");
 
     let out = fx.search("how do I install it", &[]);
     assert_eq!(first_hit(&out).0, "docs/guide.md", "{out}");
 
     let out = fx.search("parse", &["--lang", "python"]);
-    assert!(out["results"].as_array().unwrap().iter().all(|r| r["language"] == "python"), "{out}");
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["language"] == "python"),
+        "{out}"
+    );
     assert_eq!(first_hit(&out).0, "app/parser.py", "{out}");
 
     let out = fx.search("configuration", &["--path", "src/**"]);
     let results = out["results"].as_array().unwrap();
     assert!(!results.is_empty());
-    assert!(results.iter().all(|r| r["path"].as_str().unwrap().starts_with("src/")), "{out}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["path"].as_str().unwrap().starts_with("src/")),
+        "{out}"
+    );
 
     let out = fx.search("cache", &["--kind", "class"]);
-    assert!(out["results"].as_array().unwrap().iter().all(|r| r["kind"] == "class"), "{out}");
+    assert!(
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["kind"] == "class"),
+        "{out}"
+    );
     assert_eq!(first_hit(&out), ("app/cache.py", Some("LruCache")), "{out}");
 
     // Lines are 1-based, inclusive, and the JSON object is alone on stdout.
@@ -51,7 +79,9 @@ fn identifier_natural_language_and_filtered_queries() {
 
 #[test]
 fn incremental_changes_and_force_reuse_the_cache() {
-    let Some(fx) = Fixture::new(MINILM) else { return };
+    let Some(fx) = Fixture::new(MINILM) else {
+        return;
+    };
     let first = fx.index(&[]);
     assert!(first["chunks_embedded"].as_u64().unwrap() > 0, "{first}");
 
@@ -85,19 +115,29 @@ fn incremental_changes_and_force_reuse_the_cache() {
     assert_eq!(inc["files_added"], 1, "{inc}");
 
     let out = fx.search("jittered_sleep", &[]);
-    assert_eq!(first_hit(&out), ("src/net/retry.rs", Some("jittered_sleep")), "{out}");
+    assert_eq!(
+        first_hit(&out),
+        ("src/net/retry.rs", Some("jittered_sleep")),
+        "{out}"
+    );
     let out = fx.search("welcome message for new users", &[]);
     assert_eq!(first_hit(&out).0, "app/mailer.py", "{out}");
     let out = fx.search("parse_csv_rows", &["-n", "20"]);
     assert!(
-        out["results"].as_array().unwrap().iter().all(|r| r["path"] != "app/parser.py"),
+        out["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["path"] != "app/parser.py"),
         "deleted file still returned: {out}"
     );
 }
 
 #[test]
 fn bad_input_is_a_clear_error_with_exit_code_1() {
-    let Some(fx) = Fixture::new(support::NO_EMBEDDER) else { return };
+    let Some(fx) = Fixture::new(support::NO_EMBEDDER) else {
+        return;
+    };
     // No index yet: says how to create one.
     let out = fx.run(&["search", "--json", "anything"]);
     assert_eq!(out.status.code(), Some(1));
@@ -116,7 +156,10 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
         let out = fx.run(&args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("error: "),
+            "{args:?}"
+        );
     }
 
     // BM25-only search works and says it is degraded.
@@ -134,13 +177,22 @@ fn bad_input_is_a_clear_error_with_exit_code_1() {
 
 #[test]
 fn status_dry_run_and_config() {
-    let Some(fx) = Fixture::new(support::NO_EMBEDDER) else { return };
+    let Some(fx) = Fixture::new(support::NO_EMBEDDER) else {
+        return;
+    };
     let out = fx.run(&["index", "--dry-run", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(plan["chunks"].as_u64().unwrap() > 0);
     assert!(plan["languages"]["python"].is_array(), "{plan}");
-    assert!(!fx.root().join(".amanmcp").exists(), "dry run must not write");
+    assert!(
+        !fx.root().join(".amanmcp").exists(),
+        "dry run must not write"
+    );
 
     fx.index(&[]);
     let out = fx.run(&["status", "--json", "--check"]);
@@ -157,5 +209,9 @@ fn status_dry_run_and_config() {
     assert!(out.status.success());
     assert!(fx.root().join(".amanmcp.yaml").exists());
     let out = fx.run(&["config", "show"]);
-    assert!(out.status.success(), "the shipped example must load: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the shipped example must load: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -145,15 +145,23 @@ impl Fixture {
     /// embedder needs test models that are missing and
     /// `AMANMCP_REQUIRE_MODELS` is unset.
     pub fn new(env: EmbedderEnv) -> Option<Fixture> {
-        let needs_model = env.iter().any(|(k, _)| *k == "AMANMCP_MODEL" || *k == "AMANMCP_STATIC_MODEL");
+        let needs_model = env
+            .iter()
+            .any(|(k, _)| *k == "AMANMCP_MODEL" || *k == "AMANMCP_STATIC_MODEL");
         if needs_model && !models_dir().join("all-MiniLM-L6-v2").is_dir() {
             if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some() {
-                panic!("test models missing in {}: run scripts/fetch-models.sh", models_dir().display());
+                panic!(
+                    "test models missing in {}: run scripts/fetch-models.sh",
+                    models_dir().display()
+                );
             }
             eprintln!("SKIPPED: test models missing (run scripts/fetch-models.sh)");
             return None;
         }
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Some(Fixture::with_env(env))
     }
 
@@ -239,6 +247,7 @@ pub fn bin() -> PathBuf {
 pub fn models_dir() -> PathBuf {
     match std::env::var_os("AMANMCP_MODELS_DIR") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/amanmcp/models"),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/amanmcp/models"),
     }
 }

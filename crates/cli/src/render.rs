@@ -22,7 +22,10 @@ fn paint(code: &str, s: &str) -> String {
 pub fn backend_line(b: &BackendInfo) -> String {
     let mut line = format!("embedder: {}", b.backend);
     if let (Some(m), Some(d)) = (&b.model, b.dims) {
-        line.push_str(&format!(" ({m}, {d}d, {})", b.device.as_deref().unwrap_or("?")));
+        line.push_str(&format!(
+            " ({m}, {d}d, {})",
+            b.device.as_deref().unwrap_or("?")
+        ));
     }
     if let Some(r) = &b.reason {
         line.push_str(&format!(" — {r}"));
@@ -99,7 +102,11 @@ pub fn status(s: &Status) {
     }
     println!("files:       {}", s.files);
     println!("chunks:      {}", s.chunks);
-    let langs: Vec<String> = s.languages.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let langs: Vec<String> = s
+        .languages
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
     println!("languages:   {}", langs.join(", "));
     println!(
         "embedder:    {} {} {}",
@@ -116,7 +123,10 @@ pub fn status(s: &Status) {
     for (b, why) in &s.skipped_backends {
         println!("skipped:     {b}: {why}");
     }
-    println!("pending:     {} chunks waiting for embeddings", s.pending_embeddings);
+    println!(
+        "pending:     {} chunks waiting for embeddings",
+        s.pending_embeddings
+    );
     println!("size:        {:.1} MiB", s.index_bytes as f64 / 1048576.0);
     if let Some(t) = s.last_update {
         println!("updated:     {} (unix time)", t);
@@ -190,7 +200,14 @@ pub fn eval(r: &EvalReport) {
     let row = |name: &str, m: &Metrics| {
         println!(
             "{:<12} {:>6} {:>9.4} {:>6.3} {:>6.3} {:>6.3} {:>9.4} {:>6}",
-            name, m.queries, m.chunk_mrr, m.recall_at_1, m.recall_at_5, m.recall_at_k, m.file_mrr, m.errors
+            name,
+            m.queries,
+            m.chunk_mrr,
+            m.recall_at_1,
+            m.recall_at_5,
+            m.recall_at_k,
+            m.file_mrr,
+            m.errors
         )
     };
     row("all", &r.overall);

@@ -58,7 +58,7 @@ impl Engine {
             e.1 += cs.len() as u64;
             chunks += cs.len() as u64;
             for c in cs {
-                if sample.len() < SAMPLE && chunks % 7 == 0 {
+                if sample.len() < SAMPLE && chunks.is_multiple_of(7) {
                     sample.push(c.embed_text);
                 }
             }

@@ -83,7 +83,9 @@ impl Engine {
             .unwrap_or_else(|| "none".into());
         let selection = Selection {
             degraded: embedder.is_none(),
-            reason: embedder.is_none().then(|| "no embedder: BM25 only".to_string()),
+            reason: embedder
+                .is_none()
+                .then(|| "no embedder: BM25 only".to_string()),
             embedder,
             backend,
             skipped: Vec::new(),
@@ -177,7 +179,13 @@ impl Engine {
     /// Whether a file event at `abs_path` concerns an indexable file (same
     /// rules as the scanner).
     pub fn is_indexable(&self, abs_path: &Path) -> bool {
-        match self.path_filter.read().ok().as_ref().and_then(|g| g.as_ref()) {
+        match self
+            .path_filter
+            .read()
+            .ok()
+            .as_ref()
+            .and_then(|g| g.as_ref())
+        {
             Some(f) => f.is_indexable(abs_path),
             None => abs_path.starts_with(&self.root) && !abs_path.starts_with(&self.index_dir),
         }

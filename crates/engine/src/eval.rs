@@ -131,7 +131,9 @@ pub fn evaluate(
                 let chunk_rank = out
                     .results
                     .iter()
-                    .position(|r| r.path == q.path && r.start_line <= q.line && q.line <= r.end_line)
+                    .position(|r| {
+                        r.path == q.path && r.start_line <= q.line && q.line <= r.end_line
+                    })
                     .map(|i| i + 1);
                 let mut files: Vec<&str> = Vec::new();
                 for r in &out.results {
@@ -150,7 +152,10 @@ pub fn evaluate(
         };
         overall.add(chunk_rank, file_rank, error);
         let lang = q.language.clone().unwrap_or_else(|| "unknown".into());
-        per_lang.entry(lang).or_default().add(chunk_rank, file_rank, error);
+        per_lang
+            .entry(lang)
+            .or_default()
+            .add(chunk_rank, file_rank, error);
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
     let pct = |p: f64| -> f64 {
@@ -165,7 +170,10 @@ pub fn evaluate(
         mode: opts.mode,
         backend: engine.backend().backend.clone(),
         overall: overall.metrics(),
-        per_language: per_lang.into_iter().map(|(k, v)| (k, v.metrics())).collect(),
+        per_language: per_lang
+            .into_iter()
+            .map(|(k, v)| (k, v.metrics()))
+            .collect(),
         latency_p50_ms: pct(0.50),
         latency_p95_ms: pct(0.95),
     })

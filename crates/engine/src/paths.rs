@@ -17,7 +17,10 @@ pub(crate) fn confine(root: &Path, path: &str) -> Result<(PathBuf, String), Engi
     let joined = if given.is_absolute() {
         given.to_path_buf()
     } else {
-        if given.components().any(|c| matches!(c, Component::ParentDir)) {
+        if given
+            .components()
+            .any(|c| matches!(c, Component::ParentDir))
+        {
             return Err(refuse());
         }
         root.join(given)

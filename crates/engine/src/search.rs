@@ -84,7 +84,11 @@ impl Engine {
                 degraded_reason.unwrap_or_else(|| "none available".into())
             )));
         }
-        let mode = if vector.is_none() { SearchMode::Bm25Only } else { q.mode };
+        let mode = if vector.is_none() {
+            SearchMode::Bm25Only
+        } else {
+            q.mode
+        };
         let request = SearchRequest {
             text: text.to_string(),
             vector,

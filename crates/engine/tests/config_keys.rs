@@ -30,7 +30,11 @@ fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
         Value::Mapping(m) => {
             for (k, v) in m {
                 let k = k.as_str().unwrap();
-                let path = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 leaves(&path, v, out);
             }
         }
@@ -76,7 +80,9 @@ fn every_example_key_has_an_effect() {
         let yaml = nested(&key, perturb(&key, &value));
         let config = load(dir.path(), &yaml).unwrap_or_else(|e| panic!("{key}: {e}\n{yaml}"));
         let now = described(&config);
-        let before = defaults.get(&key).unwrap_or_else(|| panic!("`{key}` missing from describe()"));
+        let before = defaults
+            .get(&key)
+            .unwrap_or_else(|| panic!("`{key}` missing from describe()"));
         assert_ne!(&now[&key], before, "setting `{key}` changed nothing");
     }
 }

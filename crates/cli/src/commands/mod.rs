@@ -20,7 +20,14 @@ use crate::args::{Cli, Command, GlobalArgs, ServeArgs};
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = &cli.global;
     match cli.command {
-        None => serve::run(g, ServeArgs { path: None, no_watch: false, no_auto_index: false }),
+        None => serve::run(
+            g,
+            ServeArgs {
+                path: None,
+                no_watch: false,
+                no_auto_index: false,
+            },
+        ),
         Some(Command::Serve(a)) => serve::run(g, a),
         Some(Command::Index(a)) => index::run(g, a),
         Some(Command::Search(a)) => search::run(g, a),

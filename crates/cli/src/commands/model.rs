@@ -12,7 +12,10 @@ pub fn run(_g: &GlobalArgs, c: ModelCommand) -> Result<ExitCode> {
     match c {
         ModelCommand::List => {
             println!("models dir: {}", models::models_dir().display());
-            println!("{:<45} {:<7} {:>5} {:>8}  {:<10} note", "id", "kind", "dims", "size", "local");
+            println!(
+                "{:<45} {:<7} {:>5} {:>8}  {:<10} note",
+                "id", "kind", "dims", "size", "local"
+            );
             for m in models::KNOWN_MODELS {
                 let local = match models::resolve_model(m.id, false) {
                     Ok(_) => "yes",

@@ -7,7 +7,8 @@ impl Config {
     /// the API key is redacted.
     pub fn describe(&self) -> Vec<(String, String)> {
         fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-            v.as_ref().map_or_else(|| "~".to_string(), |v| v.to_string())
+            v.as_ref()
+                .map_or_else(|| "~".to_string(), |v| v.to_string())
         }
         let r = &self.ranking;
         vec![
@@ -22,19 +23,41 @@ impl Config {
             ("openai.dimensions".into(), opt(&self.openai_dimensions)),
             (
                 "openai.api_key (AMANMCP_OPENAI_API_KEY)".into(),
-                if self.openai_api_key.is_some() { "<set>".into() } else { "~".into() },
+                if self.openai_api_key.is_some() {
+                    "<set>".into()
+                } else {
+                    "~".into()
+                },
             ),
-            ("remote.concurrency".into(), self.remote_concurrency.to_string()),
-            ("remote.batch_size".into(), self.remote_batch_size.to_string()),
-            ("remote.timeout_secs".into(), self.remote_timeout.as_secs().to_string()),
-            ("embedding.batch_token_budget".into(), self.batch_token_budget.to_string()),
+            (
+                "remote.concurrency".into(),
+                self.remote_concurrency.to_string(),
+            ),
+            (
+                "remote.batch_size".into(),
+                self.remote_batch_size.to_string(),
+            ),
+            (
+                "remote.timeout_secs".into(),
+                self.remote_timeout.as_secs().to_string(),
+            ),
+            (
+                "embedding.batch_token_budget".into(),
+                self.batch_token_budget.to_string(),
+            ),
             ("embedding.threads".into(), opt(&self.threads)),
-            ("embedding.allow_download".into(), self.allow_download.to_string()),
+            (
+                "embedding.allow_download".into(),
+                self.allow_download.to_string(),
+            ),
             (
                 "embedding.cache_path".into(),
                 opt(&self.cache_path.as_ref().map(|p| p.display().to_string())),
             ),
-            ("chunking.max_tokens".into(), self.max_chunk_tokens.to_string()),
+            (
+                "chunking.max_tokens".into(),
+                self.max_chunk_tokens.to_string(),
+            ),
             ("scan.max_file_size".into(), self.max_file_size.to_string()),
             ("scan.ignore".into(), format!("{:?}", self.ignore)),
             ("search.bm25_weight".into(), r.bm25_weight.to_string()),
@@ -43,8 +66,14 @@ impl Config {
             ("search.test_penalty".into(), r.test_penalty.to_string()),
             ("search.symbol_boost".into(), r.symbol_boost.to_string()),
             ("search.path_boost".into(), r.path_boost.to_string()),
-            ("search.default_limit".into(), self.default_limit.to_string()),
-            ("index.lock_timeout_secs".into(), self.lock_timeout.as_secs().to_string()),
+            (
+                "search.default_limit".into(),
+                self.default_limit.to_string(),
+            ),
+            (
+                "index.lock_timeout_secs".into(),
+                self.lock_timeout.as_secs().to_string(),
+            ),
         ]
     }
 }

@@ -93,9 +93,8 @@ struct IndexSection {
 impl FileConfig {
     /// Reads and parses one file; errors name the file and the offending key.
     pub fn read(path: &Path) -> Result<FileConfig, EngineError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            EngineError::Config(format!("cannot read {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| EngineError::Config(format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&text, path)
     }
 

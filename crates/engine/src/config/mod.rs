@@ -163,7 +163,7 @@ impl Config {
         if r.bm25_weight == 0.0 && r.vector_weight == 0.0 {
             return bad("search.bm25_weight", "both fusion weights are 0");
         }
-        if !(r.rrf_k > 0.0) {
+        if r.rrf_k.is_nan() || r.rrf_k <= 0.0 {
             return bad("search.rrf_k", "must be positive");
         }
         for (key, v) in [
@@ -171,7 +171,7 @@ impl Config {
             ("search.symbol_boost", r.symbol_boost),
             ("search.path_boost", r.path_boost),
         ] {
-            if !(v > 0.0 && v <= 10.0) {
+            if v.is_nan() || v <= 0.0 || v > 10.0 {
                 return bad(key, "must be in (0, 10]");
             }
         }

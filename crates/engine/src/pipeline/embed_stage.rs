@@ -14,7 +14,11 @@ const PAGE: usize = 4096;
 /// Texts handed to the embedder per call (it batches by tokens inside).
 const EMBED_CALL: usize = 512;
 
-type Embedded = (Vec<PendingChunk>, Result<Vec<Vec<f32>>, EngineError>, Duration);
+type Embedded = (
+    Vec<PendingChunk>,
+    Result<Vec<Vec<f32>>, EngineError>,
+    Duration,
+);
 
 impl Engine {
     pub(super) fn embed_pending(
@@ -57,7 +61,8 @@ impl Engine {
                     while !rest.is_empty() && !cancel.is_cancelled() {
                         let tail = rest.split_off(rest.len().min(EMBED_CALL));
                         let batch = std::mem::replace(&mut rest, tail);
-                        let texts: Vec<&str> = batch.iter().map(|p| p.embed_text.as_str()).collect();
+                        let texts: Vec<&str> =
+                            batch.iter().map(|p| p.embed_text.as_str()).collect();
                         let t = Instant::now();
                         let out = embedder.embed_documents(&texts).map_err(EngineError::from);
                         let failed = out.is_err();

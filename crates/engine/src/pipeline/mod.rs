@@ -66,7 +66,14 @@ impl Engine {
         })?;
 
         let pending_before = writer.pending_count()?;
-        self.chunk_and_store(writer, plan.to_index, progress, cancel, &mut report, &mut times)?;
+        self.chunk_and_store(
+            writer,
+            plan.to_index,
+            progress,
+            cancel,
+            &mut report,
+            &mut times,
+        )?;
         let newly_pending = writer.pending_count()?.saturating_sub(pending_before);
         report.chunks_cached = report.chunks_written.saturating_sub(newly_pending);
         if !cancel.is_cancelled() {
@@ -193,4 +200,3 @@ impl Engine {
         (!rel.is_empty()).then_some(rel)
     }
 }
-
