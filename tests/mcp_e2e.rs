@@ -517,11 +517,9 @@ async fn edits_deletes_and_renames_reach_the_index() {
 }
 
 /// After `.gitignore` starts ignoring a directory, later edits there must not
-/// bring its files back. Fails today: the scanner's `PathFilter` (behind
-/// `Engine::is_indexable` and `update_paths`) caches ignore files per
-/// directory for the engine's lifetime, so the watcher path re-adds them.
+/// bring its files back: the rescan a rule-file change triggers reloads the
+/// engine's ignore rules, which the watcher path then uses.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine: PathFilter never reloads changed ignore files (run with --ignored once fixed)"]
 async fn edits_to_newly_ignored_files_stay_out() {
     let project = fixture();
     let scratch = tempfile::tempdir().expect("tempdir");

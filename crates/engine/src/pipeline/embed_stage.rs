@@ -11,8 +11,10 @@ use crate::{CancelFlag, Engine, EngineError, IndexReport, ProgressSink};
 
 /// Pending chunks fetched from the index at a time.
 const PAGE: usize = 4096;
-/// Texts handed to the embedder per call (it batches by tokens inside).
-const EMBED_CALL: usize = 512;
+/// Texts handed to a local embedder per call (it batches by tokens inside).
+/// Small enough that a cancel (Ctrl-C, a watcher edit preempting a long
+/// run) is honoured within a few seconds on a CPU.
+const LOCAL_EMBED_CALL: usize = 96;
 
 type Embedded = (
     Vec<PendingChunk>,
@@ -31,6 +33,14 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let Some(embedder) = self.embedder.clone() else {
             return Ok(());
+        };
+        // Remote backends need enough texts per call to keep every request
+        // slot busy; local ones want short calls for prompt cancellation.
+        let per_call = match embedder.info().backend.as_str() {
+            "ollama" | "openai" => {
+                (self.config.remote_batch_size * self.config.remote_concurrency * 2).max(64)
+            }
+            _ => LOCAL_EMBED_CALL,
         };
         let total = writer.pending_count()?;
         if total == 0 {
@@ -51,6 +61,9 @@ impl Engine {
                 )));
             }
             last_first = Some(first.chunk_id.clone());
+            // Similar lengths in one call means little padding in its batches.
+            let mut page = page;
+            page.sort_by_key(|p| p.embed_text.len());
             let (tx, rx) = crossbeam_channel::bounded::<Embedded>(2);
             let embedder = &embedder;
             let result = std::thread::scope(|scope| -> Result<(), EngineError> {
@@ -59,7 +72,7 @@ impl Engine {
                 scope.spawn(move || {
                     let mut rest = page;
                     while !rest.is_empty() && !cancel.is_cancelled() {
-                        let tail = rest.split_off(rest.len().min(EMBED_CALL));
+                        let tail = rest.split_off(rest.len().min(per_call));
                         let batch = std::mem::replace(&mut rest, tail);
                         let texts: Vec<&str> =
                             batch.iter().map(|p| p.embed_text.as_str()).collect();
