@@ -44,11 +44,44 @@ pub(crate) fn fuse(
     out
 }
 
+/// Queries of at most this many words are treated as identifier lookups
+/// (`shutdown`, `JoinSet abort_all`) even when their words look like English.
+pub(crate) const SHORT_QUERY_WORDS: usize = 2;
+
+/// True when a query word is written like code rather than prose: it has
+/// `_`, `::`, an inner `.`, `()`, `$`, or an inner capital (`camelCase`,
+/// `PascalCase`, `HTTP`). A capital only at the start (`Creates`) is prose.
+pub(crate) fn is_identifier_like(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'));
+    if w.is_empty() {
+        return false;
+    }
+    if word.contains("()") || w.contains(['_', '$']) {
+        return true;
+    }
+    let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+    if core.contains("::") || core.contains('.') && core.split('.').all(|p| !p.is_empty()) {
+        return true;
+    }
+    core.chars().skip(1).any(|c| c.is_uppercase())
+}
+
+/// True when the query is short enough that every word may be an identifier.
+pub(crate) fn is_short_query(query: &str) -> bool {
+    query.split_whitespace().count() <= SHORT_QUERY_WORDS
+}
+
 /// Query words as typed (punctuation around them removed), e.g.
 /// `JoinSet::abort_all`, `consume_value`, `Console.log` → `Console::log`.
+/// In a sentence only identifier-like words count: `display` inside
+/// "Stop live rendering display" is prose, not a symbol lookup.
 pub(crate) fn symbol_candidates(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let short = is_short_query(query);
     for w in query.split_whitespace() {
+        if !short && !is_identifier_like(w) {
+            continue;
+        }
         let w = w.trim_matches(|c: char| {
             !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '$')
         });
@@ -261,6 +294,33 @@ mod tests {
             Some("abort_all"),
             Some("JoinSet::abort_all")
         ));
+    }
+
+    #[test]
+    fn prose_words_are_not_symbols() {
+        for w in [
+            "abort_all",
+            "JoinSet::abort_all",
+            "Console.log",
+            "retryWithBackoff",
+            "UnixListener",
+            "run()",
+            "IP_MULTICAST_LOOP",
+            "`io::Result`",
+        ] {
+            assert!(is_identifier_like(w), "{w}");
+        }
+        for w in [
+            "Creates", "display", "readable", "socket.", "128-bit", "(the",
+        ] {
+            assert!(!is_identifier_like(w), "{w}");
+        }
+        assert!(symbol_candidates("Stop live rendering display").is_empty());
+        assert_eq!(
+            symbol_candidates("Creates new UnixListener from a socket."),
+            ["UnixListener"]
+        );
+        assert_eq!(symbol_candidates("stop display"), ["stop", "display"]);
     }
 
     #[test]
