@@ -2,9 +2,10 @@
 
 use crate::error::{IndexError, IoContext};
 use crate::filters::CidSet;
+use crate::ranking;
 use crate::rows::ChunkRow;
 use crate::tokenizer;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tantivy::collector::{FilterCollector, TopDocs};
@@ -57,9 +58,9 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         cid: b.add_u64_field("cid", INDEXED | FAST),
         file: b.add_text_field("file", STRING),
-        path: b.add_text_field("path", text(tokenizer::CODE)),
-        symbol: b.add_text_field("symbol", text(tokenizer::CODE)),
-        qual: b.add_text_field("qual", text(tokenizer::CODE)),
+        path: b.add_text_field("path", text(tokenizer::CODE_STEM)),
+        symbol: b.add_text_field("symbol", text(tokenizer::CODE_STEM)),
+        qual: b.add_text_field("qual", text(tokenizer::CODE_STEM)),
         doc: b.add_text_field("doc", text(tokenizer::CODE_STEM)),
         body: b.add_text_field("body", text(tokenizer::CODE_STEM)),
     };
@@ -140,8 +141,16 @@ impl Bm25Index {
     }
 
     /// Query matching any analyzed term of `text` in any field (OR semantics,
-    /// BM25-scored, field-weighted). `None` when the text has no terms.
+    /// BM25-scored, field-weighted). Prose words of a sentence query skip
+    /// stop words and weigh less in the symbol fields than identifiers do.
+    /// `None` when the text has no terms.
     pub fn query(&self, text: &str) -> Result<Option<Box<dyn Query>>, IndexError> {
+        let short = ranking::is_short_query(text);
+        let words: Vec<(&str, bool)> = text
+            .split_whitespace()
+            .map(|w| (w, short || ranking::is_identifier_like(w)))
+            .filter(|(w, code)| *code || !is_stop_word(w))
+            .collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (name, weight) in FIELD_WEIGHTS {
             let field = match name {
@@ -152,15 +161,26 @@ impl Bm25Index {
                 FieldName::Body => self.fields.body,
             };
             let mut analyzer = self.index.tokenizer_for_field(field)?;
-            let mut seen = HashSet::new();
-            let mut stream = analyzer.token_stream(text);
-            while let Some(tok) = stream.next() {
-                if seen.insert(tok.text.clone()) {
-                    let term = Term::from_field_text(field, &tok.text);
-                    let q: Box<dyn Query> =
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, weight))));
+            let mut seen: HashMap<String, f32> = HashMap::new();
+            for (word, code) in &words {
+                let w = if *code {
+                    weight
+                } else {
+                    prose_weight(name, weight)
+                };
+                let mut stream = analyzer.token_stream(word);
+                while let Some(tok) = stream.next() {
+                    let best = seen.entry(tok.text.clone()).or_insert(0.0);
+                    *best = best.max(w);
                 }
+            }
+            let mut terms: Vec<(String, f32)> = seen.into_iter().collect();
+            terms.sort_by(|a, b| a.0.cmp(&b.0));
+            for (tok, w) in terms {
+                let term = Term::from_field_text(field, &tok);
+                let q: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(q, w))));
             }
         }
         if clauses.is_empty() {
@@ -168,6 +188,33 @@ impl Bm25Index {
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
     }
+}
+
+/// Weight of a prose (non-identifier) query word in `field`: symbol-like
+/// fields lose their premium, since an English word that happens to equal
+/// a short symbol (`new`, `display`) is weak evidence of that definition.
+fn prose_weight(field: FieldName, weight: f32) -> f32 {
+    match field {
+        FieldName::Symbol | FieldName::Qual => PROSE_SYMBOL_WEIGHT.min(weight),
+        _ => weight,
+    }
+}
+
+/// Symbol/scope field weight for prose words of a sentence query.
+const PROSE_SYMBOL_WEIGHT: f32 = 1.5;
+
+/// English function words dropped from sentence queries (not from identifiers).
+fn is_stop_word(word: &str) -> bool {
+    const STOP: [&str; 40] = [
+        "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "and",
+        "or", "is", "are", "be", "been", "was", "were", "it", "its", "this", "that", "these",
+        "those", "as", "if", "which", "when", "will", "can", "may", "has", "have", "than", "then",
+        "there", "such",
+    ];
+    let w = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_lowercase();
+    STOP.contains(&w.as_str())
 }
 
 fn register(index: &Index) {
