@@ -14,7 +14,7 @@ work="${AMANMCP_BENCH_DIR:-${TMPDIR:-/tmp}/amanmcp-bench}"
 source config/quality-gate.env
 GATE_QUERIES="${GATE_QUERIES:-50}"
 
-bin="${AMANMCP_BIN:-$repo/target/debug/amanmcp}"
+bin="${AMANMCP_BIN:-${CARGO_TARGET_DIR:-$repo/target}/debug/amanmcp}"
 [ -x "$bin" ] || cargo build -p amanmcp
 export AMANMCP_NO_USER_CONFIG=1
 
