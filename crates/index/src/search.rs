@@ -138,7 +138,9 @@ impl IndexReader {
         let words = ranking::symbol_candidates(text);
         let conn = self.conn();
         let mut symbol_list = Vec::new();
-        if use_text {
+        // Exact-symbol lookups are their own list only for identifier queries;
+        // inside a sentence a named identifier earns the symbol boost instead.
+        if use_text && ranking::is_short_query(text) {
             for w in words.iter().filter(|w| w.len() >= 2) {
                 for (cid, _) in queries::symbol_matches(&conn, w, SYMBOL_LOOKUP)? {
                     if allowed.as_ref().is_none_or(|a| a.contains(cid))
