@@ -329,11 +329,23 @@ impl Engine {
 
     /// Counts, backend and freshness for `status` / `index_status`.
     pub fn status(&self) -> Result<Status, EngineError> {
+        let mut status = self.unbuilt_status();
+        status.indexed = self.has_index();
+        if !status.indexed {
+            return Ok(status);
+        }
+        self.fill_counts(&mut status)?;
+        Ok(status)
+    }
+
+    /// Status without touching the index (while the first build is still
+    /// being written): backend and paths, no counts.
+    pub fn unbuilt_status(&self) -> Status {
         let b = &self.backend;
-        let mut status = Status {
+        Status {
             root: self.root.display().to_string(),
             index_dir: self.index_dir.display().to_string(),
-            indexed: self.has_index(),
+            indexed: false,
             files: 0,
             chunks: 0,
             languages: Default::default(),
@@ -348,10 +360,10 @@ impl Engine {
             index_bytes: 0,
             last_update: None,
             stale_files: None,
-        };
-        if !status.indexed {
-            return Ok(status);
         }
+    }
+
+    fn fill_counts(&self, status: &mut Status) -> Result<(), EngineError> {
         let stats = self.reader()?.stats()?;
         status.files = stats.files;
         status.chunks = stats.chunks;
@@ -368,7 +380,7 @@ impl Engine {
                 ));
             }
         }
-        Ok(status)
+        Ok(())
     }
 
     /// Counts files changed on disk since the last index run (a scan and a

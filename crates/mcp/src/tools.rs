@@ -15,7 +15,7 @@ use crate::replies::{explain, structured, task_failed, tool_error};
 use crate::server::AmanServer;
 use crate::writer::{Completion, Role, RunOutcome};
 use crate::{render, writer::BUSY_RETRY};
-use amanmcp_engine::{Engine, ProgressSink, Query, QueryScope, SearchMode, Status};
+use amanmcp_engine::{ProgressSink, Query, QueryScope, SearchMode};
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
@@ -161,7 +161,7 @@ impl AmanServer {
         let status = match joined {
             Ok(Ok(status)) => status,
             // The first index is being created: report what is known.
-            Ok(Err(_)) if self.building() => unbuilt_status(&self.engine),
+            Ok(Err(_)) if self.building() => self.engine.unbuilt_status(),
             Ok(Err(e)) => return tool_error(explain(&e, false)),
             Err(e) => return task_failed(e),
         };
@@ -286,30 +286,6 @@ impl AmanServer {
     fn building(&self) -> bool {
         let snap = self.writer.snapshot();
         snap.running.is_some() || snap.reconcile_queued
-    }
-}
-
-/// Status while the first index is still being written (counts unknown).
-fn unbuilt_status(engine: &Engine) -> Status {
-    let b = engine.backend();
-    Status {
-        root: engine.root().display().to_string(),
-        index_dir: engine.index_dir().display().to_string(),
-        indexed: false,
-        files: 0,
-        chunks: 0,
-        languages: Default::default(),
-        backend: b.backend.clone(),
-        model: b.model.clone(),
-        dims: b.dims,
-        device: b.device.clone(),
-        degraded: b.degraded,
-        degraded_reason: b.reason.clone(),
-        skipped_backends: b.skipped.clone(),
-        pending_embeddings: 0,
-        index_bytes: 0,
-        last_update: None,
-        stale_files: None,
     }
 }
 

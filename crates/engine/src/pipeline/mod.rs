@@ -35,10 +35,7 @@ impl Engine {
         let mut times = StageTimes::default();
         let mut report = IndexReport::default();
         let mut guard = self.writer()?;
-        let writer = guard
-            .as_mut()
-            .ok_or_else(|| EngineError::Busy("index writer unavailable".into()))?;
-        self.prepare_writer(writer, force, progress)?;
+        let writer = self.prepared_writer(&mut guard, force, progress)?;
         self.reload_ignore_rules();
 
         progress.phase("scan", None);
@@ -99,10 +96,7 @@ impl Engine {
         let mut times = StageTimes::default();
         let mut report = IndexReport::default();
         let mut guard = self.writer()?;
-        let writer = guard
-            .as_mut()
-            .ok_or_else(|| EngineError::Busy("index writer unavailable".into()))?;
-        self.prepare_writer(writer, false, &crate::NoProgress)?;
+        let writer = self.prepared_writer(&mut guard, false, &crate::NoProgress)?;
         let known = writer.files()?;
         let mut to_index: Vec<ScannedFile> = Vec::new();
         for abs in paths {
@@ -154,14 +148,18 @@ impl Engine {
         Ok(report)
     }
 
-    /// Records the embedder identity (a change drops old vectors so models
-    /// never mix) and clears the index for `--force`.
-    fn prepare_writer(
+    /// The writer out of its guard, with the embedder identity recorded (a
+    /// change drops old vectors so models never mix) and, for `--force`,
+    /// the index cleared.
+    fn prepared_writer<'g>(
         &self,
-        writer: &mut IndexWriter,
+        guard: &'g mut Option<IndexWriter>,
         force: bool,
         progress: &dyn ProgressSink,
-    ) -> Result<(), EngineError> {
+    ) -> Result<&'g mut IndexWriter, EngineError> {
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| EngineError::Busy("index writer unavailable".into()))?;
         if let Some(spec) = self.embedding_spec() {
             if writer.set_embedding_spec(Some(&spec))? {
                 progress.message(&format!(
@@ -173,7 +171,7 @@ impl Engine {
         if force {
             writer.clear()?;
         }
-        Ok(())
+        Ok(writer)
     }
 
     fn finish_report(
