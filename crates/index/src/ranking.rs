@@ -71,6 +71,21 @@ pub(crate) fn is_short_query(query: &str) -> bool {
     query.split_whitespace().count() <= SHORT_QUERY_WORDS
 }
 
+/// Fusion weight factor for a static (model2vec) vector list.
+const STATIC_VECTOR_FACTOR: f32 = 0.1;
+
+/// Prior trust in the vector list by embedding backend, multiplied into the
+/// configured vector weight. Static embeddings are context-free token
+/// averages: on the shared bench they score 0.02 chunk MRR@10 alone (MiniLM
+/// 0.36), so at full weight they push good keyword hits down; at 0.1 they
+/// only break ties between keyword hits (docs/benchmarks.md).
+pub(crate) fn vector_backend_factor(backend: Option<&str>) -> f32 {
+    match backend {
+        Some("static") => STATIC_VECTOR_FACTOR,
+        _ => 1.0,
+    }
+}
+
 /// Query words as typed (punctuation around them removed), e.g.
 /// `JoinSet::abort_all`, `consume_value`, `Console.log` → `Console::log`.
 /// In a sentence only identifier-like words count: `display` inside
@@ -294,6 +309,13 @@ mod tests {
             Some("abort_all"),
             Some("JoinSet::abort_all")
         ));
+    }
+
+    #[test]
+    fn static_vectors_weigh_less() {
+        assert_eq!(vector_backend_factor(Some("candle")), 1.0);
+        assert_eq!(vector_backend_factor(None), 1.0);
+        assert!(vector_backend_factor(Some("static")) < 0.5);
     }
 
     #[test]

@@ -156,7 +156,8 @@ impl IndexReader {
             &vector_list,
             &symbol_list,
             req.ranking.bm25_weight,
-            req.ranking.vector_weight,
+            req.ranking.vector_weight
+                * ranking::vector_backend_factor(snap.spec.as_ref().map(|s| s.backend.as_str())),
             req.ranking.rrf_k,
         );
         // Score candidates best-fused first, in batches, until no remaining one
