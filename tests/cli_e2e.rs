@@ -94,6 +94,10 @@ fn incremental_changes_and_force_reuse_the_cache() {
     let forced = fx.index(&["--force"]);
     assert_eq!(forced["chunks_embedded"], 0, "{forced}");
     assert_eq!(forced["chunks_total"], first["chunks_total"], "{forced}");
+    // Every vector came from the cache, and the graph was still written.
+    let out = fx.search("evict the least recently used entry", &["--vector-only"]);
+    assert_eq!(out["degraded"], false, "{out}");
+    assert_eq!(first_hit(&out).0, "app/cache.py", "{out}");
 
     // Modify: a new function becomes searchable.
     fx.write(

@@ -34,6 +34,13 @@ impl Engine {
         let Some(embedder) = self.embedder.clone() else {
             return Ok(());
         };
+        // Vectors the cache supplied during upserts are queued in the writer
+        // too: persist them even when nothing is left to embed.
+        let total = writer.pending_count()?;
+        if total == 0 {
+            times.time("hnsw", || writer.commit_vectors())?;
+            return Ok(());
+        }
         // Remote backends need enough texts per call to keep every request
         // slot busy; local ones want short calls for prompt cancellation.
         let per_call = match embedder.info().backend.as_str() {
@@ -42,10 +49,6 @@ impl Engine {
             }
             _ => LOCAL_EMBED_CALL,
         };
-        let total = writer.pending_count()?;
-        if total == 0 {
-            return Ok(());
-        }
         progress.phase("embed", Some(total));
         let mut last_first: Option<String> = None;
         loop {

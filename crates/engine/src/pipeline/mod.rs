@@ -182,6 +182,10 @@ impl Engine {
         started: Instant,
         cancel: &CancelFlag,
     ) -> Result<(), EngineError> {
+        if self.embedder.is_some() {
+            // Cached vectors queued by upserts survive a cancelled run too.
+            writer.commit_vectors()?;
+        }
         let stats = writer.stats()?;
         report.chunks_total = stats.chunks;
         report.pending_embeddings = stats.pending_embeddings;
