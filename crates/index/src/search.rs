@@ -67,7 +67,19 @@ fn ms(t: Instant) -> f64 {
 
 impl IndexReader {
     /// Runs one query (call `refresh` first to see the latest commit).
+    ///
+    /// A commit landing mid-query can leave this reader briefly between the
+    /// SQLite rows and the BM25 segment of two generations, which shows as
+    /// an empty answer; then it refreshes and asks once more.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
+        let first = self.search_once(req)?;
+        if first.hits.is_empty() && req.limit > 0 && self.refresh()? {
+            return self.search_once(req);
+        }
+        Ok(first)
+    }
+
+    fn search_once(&self, req: &SearchRequest) -> Result<SearchResponse, IndexError> {
         let mut timings = Vec::new();
         if req.limit == 0 {
             return Ok(SearchResponse {
