@@ -1,7 +1,9 @@
 //! The one trait every embedding backend implements.
 
 use amanmcp_chunker::TokenCounter;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::EmbedError;
 
@@ -36,4 +38,31 @@ pub trait Embedder: Send + Sync {
 
     /// A counter using this model's tokenizer, for the chunker's size budget.
     fn token_counter(&self) -> Arc<dyn TokenCounter>;
+
+    /// Total time spent tokenizing since load, for the pipeline's stage
+    /// breakdown; `None` when the backend does not tokenize locally.
+    fn tokenize_busy(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// Accumulates busy time across threads (e.g. tokenization overlapped with
+/// the model), cheaply enough to wrap every call.
+#[derive(Debug, Default)]
+pub struct BusyClock(AtomicU64);
+
+impl BusyClock {
+    /// Runs `f`, adding its wall time to the total.
+    pub fn time<T>(&self, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        let ns = u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(ns, Ordering::Relaxed);
+        out
+    }
+
+    /// The total so far.
+    pub fn total(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
 }

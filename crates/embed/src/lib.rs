@@ -21,7 +21,7 @@ pub mod remote;
 pub mod select;
 pub mod static_model;
 
-pub use embedder::{Embedder, EmbedderInfo};
+pub use embedder::{BusyClock, Embedder, EmbedderInfo};
 pub use error::EmbedError;
 pub use tokens::TokenizerCounter;
 

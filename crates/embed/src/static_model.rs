@@ -27,6 +27,7 @@ pub struct StaticEmbedder {
     tokenizer: Tokenizer,
     counter: Arc<TokenizerCounter>,
     info: EmbedderInfo,
+    tokenize_clock: crate::BusyClock,
 }
 
 impl std::fmt::Debug for StaticEmbedder {
@@ -122,6 +123,7 @@ impl StaticEmbedder {
                 max_tokens: MAX_TOKENS,
                 device: "cpu".to_string(),
             },
+            tokenize_clock: crate::BusyClock::default(),
         })
     }
 
@@ -171,8 +173,8 @@ impl Embedder for StaticEmbedder {
 
     fn embed_documents(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let encs = self
-            .tokenizer
-            .encode_batch_fast(texts.to_vec(), false)
+            .tokenize_clock
+            .time(|| self.tokenizer.encode_batch_fast(texts.to_vec(), false))
             .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))?;
         encs.iter()
             .enumerate()
@@ -190,6 +192,10 @@ impl Embedder for StaticEmbedder {
 
     fn token_counter(&self) -> Arc<dyn TokenCounter> {
         self.counter.clone()
+    }
+
+    fn tokenize_busy(&self) -> Option<std::time::Duration> {
+        Some(self.tokenize_clock.total())
     }
 }
 

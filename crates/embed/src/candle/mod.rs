@@ -67,6 +67,7 @@ pub struct CandleEmbedder {
     budget: usize,
     truncate_dims: Option<usize>,
     pool: Option<rayon::ThreadPool>,
+    tokenize_clock: crate::BusyClock,
 }
 
 impl std::fmt::Debug for CandleEmbedder {
@@ -160,6 +161,7 @@ impl CandleEmbedder {
             budget: opts.batch_token_budget.max(1),
             truncate_dims: opts.truncate_dims,
             pool,
+            tokenize_clock: crate::BusyClock::default(),
         })
     }
 
@@ -168,8 +170,8 @@ impl CandleEmbedder {
             .iter()
             .map(|t| prefix::apply(prefix, t).into_owned())
             .collect();
-        self.tokenizer
-            .encode_batch_fast(inputs, true)
+        self.tokenize_clock
+            .time(|| self.tokenizer.encode_batch_fast(inputs, true))
             .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))
     }
 
@@ -218,5 +220,9 @@ impl Embedder for CandleEmbedder {
 
     fn token_counter(&self) -> Arc<dyn TokenCounter> {
         self.counter.clone()
+    }
+
+    fn tokenize_busy(&self) -> Option<std::time::Duration> {
+        Some(self.tokenize_clock.total())
     }
 }

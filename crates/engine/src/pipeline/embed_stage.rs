@@ -41,6 +41,27 @@ impl Engine {
             times.time("hnsw", || writer.commit_vectors())?;
             return Ok(());
         }
+        let tokenize_before = embedder.tokenize_busy();
+        let result = self.embed_pages(writer, &embedder, total, progress, cancel, report, times);
+        // Tokenizing overlaps the model inside the embedder; report it apart.
+        if let (Some(a), Some(b)) = (tokenize_before, embedder.tokenize_busy()) {
+            times.add("tokenize", b.saturating_sub(a));
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn embed_pages(
+        &self,
+        writer: &mut IndexWriter,
+        embedder: &std::sync::Arc<dyn amanmcp_embed::Embedder>,
+        total: u64,
+        progress: &dyn ProgressSink,
+        cancel: &CancelFlag,
+        report: &mut IndexReport,
+        times: &mut StageTimes,
+    ) -> Result<(), EngineError> {
+        progress.phase("embed", Some(total));
         // Remote backends need enough texts per call to keep every request
         // slot busy; local ones want short calls for prompt cancellation.
         let per_call = match embedder.info().backend.as_str() {
@@ -49,7 +70,6 @@ impl Engine {
             }
             _ => LOCAL_EMBED_CALL,
         };
-        progress.phase("embed", Some(total));
         let mut last_first: Option<String> = None;
         loop {
             if cancel.is_cancelled() {
