@@ -7,6 +7,7 @@ use crate::languages::{spec, LangSpec, TREE_SITTER_LANGUAGES};
 use crate::lines::Lines;
 use crate::markdown::chunk_markdown;
 use crate::span::{to_chunks, Meta, Span};
+use crate::unwrap::unwrap_macros;
 use crate::window::windows;
 use crate::{Chunk, ChunkKind, TokenCounter};
 use amanmcp_scanner::Language;
@@ -122,12 +123,21 @@ impl Chunker {
         budget: usize,
     ) -> Option<Vec<Span>> {
         let tree = parse(spec, language, lines.src)?;
-        let root = tree.root_node();
-        if error_bytes(root) * 2 > lines.src.len() {
+        if error_bytes(tree.root_node()) * 2 > lines.src.len() {
             return None;
         }
+        // Items inside `cfg_rt! { … }`-style macros: same offsets, blanked
+        // delimiters, parsed again (the chunk text still comes from `lines`).
+        let unwrapped = spec.item_macros.and_then(|find| {
+            unwrap_macros(lines.src, &tree, find, &mut |s| parse(spec, language, s))
+        });
+        let (src, tree) = match &unwrapped {
+            Some((src, tree)) => (src.as_str(), tree),
+            None => (lines.src, &tree),
+        };
+        let root = tree.root_node();
         let ctx = Ctx {
-            src: lines.src,
+            src,
             lines,
             spec,
             counter: self.counter.as_ref(),

@@ -33,6 +33,7 @@ mod markdown;
 mod names;
 mod span;
 mod tokens;
+mod unwrap;
 mod window;
 
 pub use chunk::{Chunk, ChunkKind};

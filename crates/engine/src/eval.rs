@@ -52,6 +52,24 @@ pub struct EvalReport {
     pub per_language: BTreeMap<String, Metrics>,
     pub latency_p50_ms: f64,
     pub latency_p95_ms: f64,
+    /// Every query's outcome, in input order, so misses can be inspected.
+    pub per_query: Vec<QueryOutcome>,
+}
+
+/// Where one query's answer ranked and what ranked first instead.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryOutcome {
+    pub id: Option<String>,
+    pub query: String,
+    pub path: String,
+    pub line: u32,
+    /// 1-based rank of the first result containing the answer line.
+    pub chunk_rank: Option<usize>,
+    /// 1-based rank of the answer's file among distinct result files.
+    pub file_rank: Option<usize>,
+    /// `path:start-end` of the top result, when there was one.
+    pub top: Option<String>,
+    pub error: bool,
 }
 
 /// Reads a JSONL queries file; blank lines are skipped, a bad line is an
@@ -121,13 +139,19 @@ pub fn evaluate(
     let mut overall = Acc::default();
     let mut per_lang: BTreeMap<String, Acc> = BTreeMap::new();
     let mut latencies = Vec::with_capacity(queries.len());
+    let mut per_query = Vec::with_capacity(queries.len());
     for q in queries {
         let mut query = Query::new(q.query.clone(), opts.k);
         query.mode = opts.mode;
         let t = Instant::now();
+        let mut top = None;
         let (chunk_rank, file_rank, error) = match engine.search(&query) {
             Ok(out) => {
                 latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                top = out
+                    .results
+                    .first()
+                    .map(|r| format!("{}:{}-{}", r.path, r.start_line, r.end_line));
                 let chunk_rank = out
                     .results
                     .iter()
@@ -156,6 +180,16 @@ pub fn evaluate(
             .entry(lang)
             .or_default()
             .add(chunk_rank, file_rank, error);
+        per_query.push(QueryOutcome {
+            id: q.id.clone(),
+            query: q.query.clone(),
+            path: q.path.clone(),
+            line: q.line,
+            chunk_rank,
+            file_rank,
+            top,
+            error,
+        });
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
     let pct = |p: f64| -> f64 {
@@ -176,5 +210,6 @@ pub fn evaluate(
             .collect(),
         latency_p50_ms: pct(0.50),
         latency_p95_ms: pct(0.95),
+        per_query,
     })
 }

@@ -31,6 +31,7 @@ pub(crate) static C: LangSpec = LangSpec {
     attachable: &["comment"],
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 pub(crate) static CPP: LangSpec = LangSpec {
@@ -56,6 +57,7 @@ pub(crate) static CPP: LangSpec = LangSpec {
     attachable: &["comment"],
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 fn refine(node: Node, src: &str) -> Option<Refined> {

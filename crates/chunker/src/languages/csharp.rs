@@ -29,4 +29,5 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["comment"],
     refine: None,
     name: None,
+    item_macros: None,
 };

@@ -18,6 +18,7 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["comment"],
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 fn refine(node: Node, src: &str) -> Option<Refined> {

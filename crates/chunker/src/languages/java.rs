@@ -26,4 +26,5 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["line_comment", "block_comment"],
     refine: None,
     name: None,
+    item_macros: None,
 };

@@ -43,6 +43,7 @@ pub(crate) static JAVASCRIPT: LangSpec = LangSpec {
     attachable: ATTACHABLE,
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 pub(crate) static TYPESCRIPT: LangSpec = LangSpec {
@@ -54,6 +55,7 @@ pub(crate) static TYPESCRIPT: LangSpec = LangSpec {
     attachable: ATTACHABLE,
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 pub(crate) static TSX: LangSpec = LangSpec {
@@ -65,6 +67,7 @@ pub(crate) static TSX: LangSpec = LangSpec {
     attachable: ATTACHABLE,
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 /// `const handler = async (req) => { ... }` and `let Foo = class { ... }`.

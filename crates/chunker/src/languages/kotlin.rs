@@ -24,6 +24,7 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["line_comment", "block_comment", "comment"],
     refine: Some(refine),
     name: None,
+    item_macros: None,
 };
 
 /// `interface Foo` and `enum class Foo` are `class_declaration`s too.

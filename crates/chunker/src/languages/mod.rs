@@ -42,6 +42,9 @@ pub(crate) struct LangSpec {
     pub refine: Option<fn(Node, &str) -> Option<Refined>>,
     /// Name of a definition when the `name` field does not give it.
     pub name: Option<fn(Node, &str) -> Option<String>>,
+    /// Macro invocations whose bodies may hold definitions (Rust
+    /// `cfg_rt! { … }`), unwrapped before chunking; see `crate::unwrap`.
+    pub item_macros: Option<crate::unwrap::FindMacros>,
 }
 
 /// What a language hook says about a node.

@@ -26,4 +26,5 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["comment", "attribute_list"],
     refine: None,
     name: None,
+    item_macros: None,
 };

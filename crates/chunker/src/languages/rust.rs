@@ -2,6 +2,7 @@
 //! `///` comments attached to the item below.
 
 use super::{text, LangSpec, Refined, HEADER_SCOPE};
+use crate::unwrap::MacroBody;
 use crate::ChunkKind;
 use tree_sitter::Node;
 
@@ -27,6 +28,7 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["line_comment", "block_comment", "attribute_item"],
     refine: Some(refine),
     name: None,
+    item_macros: Some(item_macros),
 };
 
 /// `impl` blocks: the scope of members is the header
@@ -51,5 +53,58 @@ fn refine(node: Node, src: &str) -> Option<Refined> {
         name,
         scope: None,
         container: Some(HEADER_SCOPE),
+    })
+}
+
+/// Macro invocations in item position (the file, or an `impl`/`trait`/`mod`
+/// body) with a `{ … }` body: `cfg_rt! { pub fn spawn… }`. Whether the body
+/// really holds items is decided by parsing it (see `crate::unwrap`).
+fn item_macros(root: Node, src: &str) -> Vec<MacroBody> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "macro_invocation" => {
+                    if let Some(body) = brace_body(child, src) {
+                        out.push(body);
+                    }
+                }
+                // Item bodies that may hold further item macros.
+                "impl_item" | "trait_item" | "mod_item" => {
+                    if let Some(body) = child.child_by_field_name("body") {
+                        stack.push(body);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort_by_key(|m| m.outer);
+    out
+}
+
+fn brace_body(node: Node, src: &str) -> Option<MacroBody> {
+    let mut cursor = node.walk();
+    let tt = node
+        .children(&mut cursor)
+        .find(|c| c.kind() == "token_tree")?;
+    let (open, end) = (tt.start_byte(), tt.end_byte());
+    let bytes = src.as_bytes();
+    if end < open + 2 || bytes.get(open) != Some(&b'{') || bytes.get(end - 1) != Some(&b'}') {
+        return None;
+    }
+    // `macro_rules!` is a definition, never an item list.
+    if node
+        .child_by_field_name("macro")
+        .is_some_and(|m| text(m, src) == "macro_rules")
+    {
+        return None;
+    }
+    Some(MacroBody {
+        outer: (node.start_byte(), node.end_byte()),
+        head: (node.start_byte(), open + 1),
+        close: (end - 1, end),
     })
 }

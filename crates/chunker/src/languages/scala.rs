@@ -25,4 +25,5 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["comment", "block_comment"],
     refine: None,
     name: None,
+    item_macros: None,
 };

@@ -25,6 +25,7 @@ pub(crate) static SPEC: LangSpec = LangSpec {
     attachable: &["comment", "multiline_comment"],
     refine: Some(refine),
     name: Some(name),
+    item_macros: None,
 };
 
 fn refine(node: Node, src: &str) -> Option<Refined> {
