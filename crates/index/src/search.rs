@@ -20,6 +20,9 @@ const SYMBOL_LOOKUP: usize = 20;
 const DEFINITION_SCAN: usize = 30;
 /// Filters leaving at most this many chunks are answered by exact cosine.
 const EXACT_VECTOR_LIMIT: usize = 5000;
+/// Graphs up to this many points are searched by a flat scan (a few ms,
+/// exact); the HNSW walk is for larger indexes.
+const EXACT_SCAN_LIMIT: usize = 30_000;
 
 /// A fused candidate after boosts.
 struct Scored<'a> {
@@ -135,6 +138,7 @@ impl IndexReader {
                         let keep = |id: &usize| set.contains(*id as i64);
                         g.graph.search(q, fetch, ef.max(fetch), Some(&keep))
                     }
+                    None if g.graph.len() <= EXACT_SCAN_LIMIT => g.graph.exact_all(q, fetch),
                     None => g.graph.search(q, fetch, ef.max(fetch), None),
                 };
                 let mut seen = HashSet::new();
