@@ -35,7 +35,6 @@ mod span;
 mod tokens;
 mod unwrap;
 mod window;
-mod words;
 
 pub use chunk::{Chunk, ChunkKind};
 pub use chunker::{supported_languages, ChunkOptions, Chunker};

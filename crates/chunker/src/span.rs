@@ -115,8 +115,7 @@ pub(crate) fn chunk_id(path: &str, content: &str, occurrence: u32) -> String {
 
 /// The embed header: `path: …`, then `scope: …` (or `section: A > B > C`
 /// for Markdown) when known, then `signature: …` only for continuation parts
-/// of a split definition (the first part already shows it), then the code;
-/// camelCase identifiers are spaced into words (see `crate::words`).
+/// of a split definition (the first part already shows it), then the code.
 pub(crate) fn embed_text(path: &str, meta: &Meta, start: usize, content: &str) -> String {
     let mut out = String::with_capacity(content.len() + 96);
     out.push_str("path: ");
@@ -139,7 +138,7 @@ pub(crate) fn embed_text(path: &str, meta: &Meta, start: usize, content: &str) -
         }
     }
     out.push_str(content);
-    crate::words::spaced_camel(&out)
+    out
 }
 
 /// Cuts a header field at [`HEADER_FIELD_MAX`] chars.

@@ -138,7 +138,7 @@ fn oversized_container_is_split_by_member_with_scope() {
     assert!(abort.content.starts_with("    /// Docs for abort_all"));
     assert!(abort
         .embed_text
-        .starts_with("path: tokio/src/task/join_set.rs\nscope: impl<T> Join Set<T>\n    /// Docs"));
+        .starts_with("path: tokio/src/task/join_set.rs\nscope: impl<T> JoinSet<T>\n    /// Docs"));
     // The closing brace does not become a chunk of its own.
     assert!(
         chunks.iter().all(|c| c.content.trim() != "}"),

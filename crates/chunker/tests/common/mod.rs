@@ -83,9 +83,7 @@ pub fn check_invariants(path: &str, source: &str, chunks: &[Chunk]) {
         );
         assert!(c.start_line <= c.end_line);
         assert!(!c.content.trim().is_empty(), "{path}: blank chunk");
-        // The embed text ends with the content (camelCase words spaced apart).
-        let squash = |s: &str| s.chars().filter(|ch| *ch != ' ').collect::<String>();
-        assert!(squash(&c.embed_text).ends_with(&squash(&c.content)));
+        assert!(c.embed_text.ends_with(&c.content));
         assert!(c.embed_text.starts_with(&format!("path: {path}\n")) || path.chars().count() > 120);
         assert_eq!(c.id.len(), 32);
         assert!(c.id.chars().all(|ch| ch.is_ascii_hexdigit()));
