@@ -27,6 +27,10 @@ pub(crate) struct Fields {
     pub body: Field,
 }
 
+/// Tags BM25 commits; bumped whenever tokenization changes (v2: abbreviation
+/// expansion), which makes existing indexes rebuild their BM25 side.
+const ANALYZER_TAG: &str = "a2:";
+
 /// Query-time weight of each text field (symbol and path above body).
 const FIELD_WEIGHTS: [(FieldName, f32); 5] = [
     (FieldName::Symbol, 3.0),
@@ -109,9 +113,19 @@ impl Bm25Index {
     }
 
     /// The SQLite data generation the last commit reflects.
+    /// `None` also when the commit was made by another analyzer version,
+    /// so the writer rebuilds BM25 from SQLite after an upgrade.
     pub fn committed_generation(&self) -> Result<Option<i64>, IndexError> {
         let metas = self.index.load_metas()?;
-        Ok(metas.payload.and_then(|p| p.parse().ok()))
+        Ok(metas.payload.and_then(|p| {
+            p.strip_prefix(ANALYZER_TAG)
+                .and_then(|gen| gen.parse().ok())
+        }))
+    }
+
+    /// The commit payload recording `data_gen` under this analyzer version.
+    pub fn payload(data_gen: i64) -> String {
+        format!("{ANALYZER_TAG}{data_gen}")
     }
 
     /// The document for one chunk.

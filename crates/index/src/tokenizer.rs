@@ -1,6 +1,8 @@
 //! Code-aware tokenizer: identifiers are emitted whole and split into their
-//! camelCase / PascalCase / snake_case / kebab-case / digit parts, lowercased.
+//! camelCase / PascalCase / snake_case / kebab-case / digit parts, lowercased;
+//! known abbreviations also emit their words (see `crate::abbreviations`).
 
+use crate::abbreviations;
 use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// Name under which the plain code analyzer is registered in tantivy.
@@ -30,6 +32,8 @@ impl Tokenizer for CodeTokenizer {
         self.tokens.clear();
         let mut position = 0usize;
         for_each_token(text, |from, to, term| {
+            // Known abbreviations (`recv`) also stand for their words (`receive`).
+            let expansion = abbreviations::expand(&term);
             self.tokens.push(Token {
                 offset_from: from,
                 offset_to: to,
@@ -37,6 +41,15 @@ impl Tokenizer for CodeTokenizer {
                 text: term,
                 position_length: 1,
             });
+            for word in expansion.into_iter().flatten() {
+                self.tokens.push(Token {
+                    offset_from: from,
+                    offset_to: to,
+                    position,
+                    text: (*word).to_string(),
+                    position_length: 1,
+                });
+            }
             position += 1;
         });
         CodeTokenStream {
@@ -192,5 +205,29 @@ mod tests {
         assert_eq!(split_code("x - y"), ["x", "y"]);
         assert_eq!(split_code("Ünïcode wörds"), ["ünïcode", "wörds"]);
         assert!(split_code(&"a".repeat(100)).is_empty());
+    }
+
+    #[test]
+    fn abbreviations_are_indexed_with_their_words() {
+        use tantivy::tokenizer::{TokenStream, Tokenizer};
+        let mut tok = super::CodeTokenizer::default();
+        let mut stream = tok.token_stream("fn try_recv(buf)");
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push((stream.token().text.clone(), stream.token().position));
+        }
+        let expected = [
+            ("fn", 0),
+            ("function", 0),
+            ("try_recv", 1),
+            ("try", 2),
+            ("recv", 3),
+            ("receive", 3),
+            ("buf", 4),
+            ("buffer", 4),
+        ];
+        let expected: Vec<(String, usize)> =
+            expected.iter().map(|(t, p)| (t.to_string(), *p)).collect();
+        assert_eq!(terms, expected);
     }
 }

@@ -142,7 +142,7 @@ impl IndexWriter {
             }
         }
         let mut prepared = tw_mut(&mut self.tw)?.prepare_commit()?;
-        prepared.set_payload(&data_gen.to_string());
+        prepared.set_payload(&Bm25Index::payload(data_gen));
         prepared.commit()?;
         Ok(())
     }
@@ -337,7 +337,7 @@ impl IndexWriter {
         self.vectors_dirty = false;
         if self.data_dirty {
             let mut prepared = tw_mut(&mut self.tw)?.prepare_commit()?;
-            prepared.set_payload(&data_gen.to_string());
+            prepared.set_payload(&Bm25Index::payload(data_gen));
             prepared.commit()?;
             self.data_dirty = false;
         }
