@@ -4,8 +4,18 @@
 //! cargo run -p amanmcp-embed --example embed_bench -- \
 //!     [--corpus /tmp/amanmcp-bench/corpus] [--n 1000] [--threads 2] \
 //!     [--budgets 2048,4096,8192] [--models minilm,bge-small-random,static,qwen3-random] \
-//!     [--qwen3-n 24] [--ort-python /tmp/ortvenv/bin/python --onnx /tmp/minilm_fp32.onnx]
+//!     [--qwen3-n 24] [--ort-python /tmp/ortvenv/bin/python --onnx /tmp/minilm_fp32.onnx] \
+//!     [--repeat 3] [--peak 1] [--kernels 0|1|linear|attention|fused] [--kernel-reps 5]
 //! ```
+//!
+//! `--repeat N` interleaves N rounds of (candle MiniLM at every budget, then
+//! ORT) and prints the median texts/s of each configuration and the
+//! candle/ORT ratio of the medians (best configuration of each); the load
+//! average is printed around every round. `--peak 1` measures the machine's
+//! AVX-512 FMA issue rate and candle's 2048³ GEMM; `--kernels 1` the packed
+//! linear kernel on MiniLM's shapes and on 2048³, and fused attention
+//! against the candle graph (best of `--kernel-reps` calls; `linear`,
+//! `attention` or `fused` run only those).
 //!
 //! Texts are the same 1000 evenly spaced 20-line windows of the corpus's
 //! .rs/.py files that `../shared/bench/anchors/ort_bench.py --corpus` uses;
@@ -20,8 +30,12 @@ use std::time::Instant;
 use amanmcp_embed::candle::{CandleEmbedder, CandleOptions, DeviceChoice};
 use amanmcp_embed::static_model::StaticEmbedder;
 use amanmcp_embed::Embedder;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::{VarBuilder, VarMap};
+
+mod peak;
+
+use peak::{fma_peak, gemm_peak, kernels};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -35,6 +49,10 @@ struct Args {
     qwen3_n: usize,
     ort_python: Option<String>,
     onnx: Option<String>,
+    repeat: usize,
+    peak: bool,
+    kernels: String,
+    kernel_reps: usize,
 }
 
 fn parse_args() -> Args {
@@ -47,6 +65,10 @@ fn parse_args() -> Args {
         qwen3_n: 24,
         ort_python: None,
         onnx: None,
+        repeat: 1,
+        peak: true,
+        kernels: "0".into(),
+        kernel_reps: 5,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -66,6 +88,10 @@ fn parse_args() -> Args {
             "--qwen3-n" => a.qwen3_n = v.parse().expect("--qwen3-n"),
             "--ort-python" => a.ort_python = Some(v),
             "--onnx" => a.onnx = Some(v),
+            "--repeat" => a.repeat = v.parse::<usize>().expect("--repeat").max(1),
+            "--peak" => a.peak = v != "0",
+            "--kernels" => a.kernels = v,
+            "--kernel-reps" => a.kernel_reps = v.parse().expect("--kernel-reps"),
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -152,38 +178,36 @@ fn time_embedder(
 ) -> f64 {
     let warm: Vec<&str> = texts.iter().take(8).copied().collect();
     e.embed_documents(&warm).expect("warm-up");
-    let t0 = Instant::now();
+    let (t0, c0) = (Instant::now(), cpu_seconds());
     let v = e.embed_documents(texts).expect("embed");
     let s = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - c0;
     assert_eq!(v.len(), texts.len());
     let gf = flops
         .map(|f| format!("  {:6.1} GFLOP/s", f / s / 1e9))
         .unwrap_or_default();
     println!(
-        "{label:<44} {:9.1} texts/s {:10.0} tokens/s  ({s:.2}s){gf}",
+        "{label:<44} {:9.1} texts/s {:10.0} tokens/s  ({s:.2}s, cpu {cpu:.2}s){gf}",
         texts.len() as f64 / s,
         tokens as f64 / s
     );
     texts.len() as f64 / s
 }
 
-fn gemm_peak(threads: usize) -> f64 {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("pool");
-    pool.install(|| {
-        let n = 2048;
-        let a = Tensor::randn(0f32, 1.0, (n, n), &Device::Cpu).expect("randn");
-        let b = Tensor::randn(0f32, 1.0, (n, n), &Device::Cpu).expect("randn");
-        a.matmul(&b).expect("matmul");
-        let reps = 5;
-        let t0 = Instant::now();
-        for _ in 0..reps {
-            a.matmul(&b).expect("matmul");
-        }
-        2.0 * (n * n * n) as f64 * reps as f64 / t0.elapsed().as_secs_f64() / 1e9
-    })
+/// User + system CPU seconds of this process so far (from /proc; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 /// Writes a random BERT (shape of `layers` × `hidden`) next to MiniLM's tokenizer.
@@ -236,10 +260,32 @@ fn random_qwen3(dir: &Path, minilm: &Path) {
     std::fs::copy(minilm.join("tokenizer.json"), dir.join("tokenizer.json")).expect("tokenizer");
 }
 
-fn run_ort(a: &Args, minilm: &Path, texts: &[&str], budgets_as_batches: &[usize]) {
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    match s.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => s[n / 2],
+        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
+    }
+}
+
+/// Runs ort_bench.py on the same texts; returns (batch, texts/s) per batch size.
+fn run_ort(
+    a: &Args,
+    minilm: &Path,
+    texts: &[&str],
+    budgets_as_batches: &[usize],
+) -> Vec<(usize, f64)> {
     let (Some(py), Some(onnx)) = (&a.ort_python, &a.onnx) else {
         println!("(ORT comparison skipped: pass --ort-python and --onnx)");
-        return;
+        return Vec::new();
     };
     let jsonl = std::env::temp_dir().join("amanmcp_embed_bench_texts.jsonl");
     let body: String = texts
@@ -271,17 +317,89 @@ fn run_ort(a: &Args, minilm: &Path, texts: &[&str], budgets_as_batches: &[usize]
         .arg(texts.len().to_string())
         .output()
         .expect("run ort_bench.py");
-    for line in String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with('#'))
-    {
-        println!("ORT fp32 {}", line.trim_start_matches("# "));
+    let mut res = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if line.starts_with('#') {
+            println!("ORT fp32 {}", line.trim_start_matches("# "));
+        } else if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+            if let (Some(b), Some(t)) = (v["batch"].as_u64(), v["texts_per_s"].as_f64()) {
+                res.push((b as usize, t));
+            }
+        }
     }
     if !out.status.success() {
         eprintln!(
             "ort_bench.py failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+    res
+}
+
+/// Interleaved rounds of candle MiniLM (every budget) and ORT; medians and ratio.
+fn minilm_rounds(
+    a: &Args,
+    minilm: &Path,
+    texts: &[&str],
+    lens: &[usize],
+    opts: &dyn Fn(usize) -> CandleOptions,
+) {
+    let tokens: usize = lens.iter().sum();
+    let flops = bert_flops(lens, 6, 384, 1536);
+    let embedders: Vec<(usize, CandleEmbedder)> = a
+        .budgets
+        .iter()
+        .map(|&b| {
+            let e =
+                CandleEmbedder::load(minilm, "sentence-transformers/all-MiniLM-L6-v2", &opts(b))
+                    .expect("load");
+            (b, e)
+        })
+        .collect();
+    // ORT batches of comparable padded size: budget / avg tokens.
+    let avg = (tokens / texts.len().max(1)).max(1);
+    let batches: Vec<usize> = a.budgets.iter().map(|b| (b / avg).max(1)).collect();
+    let mut candle: Vec<Vec<f64>> = vec![Vec::new(); embedders.len()];
+    let mut ort: Vec<(usize, Vec<f64>)> = Vec::new();
+    for round in 1..=a.repeat {
+        if a.repeat > 1 {
+            println!("-- round {round}/{} (load average {})", a.repeat, loadavg());
+        }
+        for (i, (b, e)) in embedders.iter().enumerate() {
+            let label = format!("candle MiniLM-L6 budget {b}");
+            candle[i].push(time_embedder(&label, e, texts, tokens, Some(flops)));
+        }
+        for (bs, t) in run_ort(a, minilm, texts, &batches) {
+            match ort.iter_mut().find(|(b, _)| *b == bs) {
+                Some((_, v)) => v.push(t),
+                None => ort.push((bs, vec![t])),
+            }
+        }
+    }
+    if a.repeat > 1 {
+        println!(
+            "-- medians of {} rounds (load average {})",
+            a.repeat,
+            loadavg()
+        );
+    }
+    let mut best_c = 0f64;
+    for ((b, _), v) in embedders.iter().zip(&candle) {
+        let m = median(v);
+        best_c = best_c.max(m);
+        println!(
+            "median candle budget {b:>5}: {m:7.2} texts/s  ({:6.1} model GFLOP/s)",
+            m * flops / texts.len() as f64 / 1e9
+        );
+    }
+    let mut best_o = 0f64;
+    for (bs, v) in &ort {
+        let m = median(v);
+        best_o = best_o.max(m);
+        println!("median ORT fp32 batch {bs:>3}: {m:7.2} texts/s");
+    }
+    if best_o > 0.0 {
+        println!("candle/ORT (best median each): {:.2}x", best_c / best_o);
     }
 }
 
@@ -300,11 +418,22 @@ fn main() {
         a.threads,
         a.corpus.display()
     );
-    let peak = gemm_peak(a.threads);
-    println!(
-        "candle f32 GEMM 2048³ on {} threads: {peak:.1} GFLOP/s",
-        a.threads
-    );
+    if a.peak {
+        if let Some(f) = fma_peak(a.threads) {
+            println!(
+                "AVX-512 FMA issue rate on {} threads: {f:.1} GFLOP/s",
+                a.threads
+            );
+        }
+        let peak = gemm_peak(a.threads);
+        println!(
+            "candle f32 GEMM 2048³ on {} threads: {peak:.1} GFLOP/s",
+            a.threads
+        );
+    }
+    if a.kernels != "0" {
+        kernels(a.threads, &a.kernels, a.kernel_reps);
+    }
     let opts = |budget: usize| CandleOptions {
         device: DeviceChoice::Cpu,
         batch_token_budget: budget,
@@ -313,24 +442,7 @@ fn main() {
     };
     for m in &a.models {
         match m.as_str() {
-            "minilm" => {
-                let flops = bert_flops(&lens, 6, 384, 1536);
-                for &b in &a.budgets {
-                    let e = CandleEmbedder::load(
-                        &minilm,
-                        "sentence-transformers/all-MiniLM-L6-v2",
-                        &opts(b),
-                    )
-                    .expect("load");
-                    time_embedder(
-                        &format!("candle MiniLM-L6 budget {b}"),
-                        &e,
-                        &texts,
-                        tokens,
-                        Some(flops),
-                    );
-                }
-            }
+            "minilm" => minilm_rounds(&a, &minilm, &texts, &lens, &opts),
             "bge-small-random" => {
                 let tmp = tempfile::tempdir().expect("tmp");
                 random_bert(tmp.path(), &minilm, 12, 384, 1536);
@@ -400,11 +512,5 @@ fn main() {
             }
             other => eprintln!("unknown model {other}"),
         }
-    }
-    // ORT batches of comparable padded size: budget / avg tokens.
-    let avg = (tokens / texts.len().max(1)).max(1);
-    let batches: Vec<usize> = a.budgets.iter().map(|b| (b / avg).max(1)).collect();
-    if a.models.iter().any(|m| m == "minilm") {
-        run_ort(&a, &minilm, &texts, &batches);
     }
 }

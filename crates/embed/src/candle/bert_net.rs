@@ -1,6 +1,7 @@
 //! A BERT encoder written for inference throughput: fused QKV projection,
-//! packed AVX-512 linear layers ([`PackedLinear`]), one additive mask
-//! shared by all layers. Numerically the same model as
+//! packed AVX-512 linear layers ([`PackedLinear`]) with GELU or residual
+//! add + LayerNorm fused into their epilogue, fused CPU attention
+//! ([`attention`]), one additive mask shared by all layers. Numerically the same model as
 //! `candle_transformers::models::bert` (checked against the
 //! sentence-transformers reference in the tests).
 
@@ -8,31 +9,9 @@ use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{Config, HiddenAct};
 
+use super::attention::attention;
+use super::layer_norm::LayerNorm;
 use super::packed_linear::PackedLinear;
-
-struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f32,
-}
-
-impl LayerNorm {
-    fn load(vb: VarBuilder, size: usize, eps: f64) -> Result<Self> {
-        let (weight, bias) = match (vb.get(size, "weight"), vb.get(size, "bias")) {
-            (Ok(w), Ok(b)) => (w, b),
-            _ => (vb.get(size, "gamma")?, vb.get(size, "beta")?),
-        };
-        Ok(Self {
-            weight,
-            bias,
-            eps: eps as f32,
-        })
-    }
-
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        candle_nn::ops::layer_norm(x, &self.weight, &self.bias, self.eps)
-    }
-}
 
 fn linear(vb: VarBuilder, in_dim: usize, out_dim: usize) -> Result<PackedLinear> {
     PackedLinear::new(
@@ -148,49 +127,21 @@ impl BertNet {
         let tt = self.token_type.narrow(0, 0, 1)?;
         let x = words.broadcast_add(&pos.broadcast_add(&tt)?)?;
         let mut x = self.emb_norm.forward(&x)?;
-        // (b, 1, 1, l): 0 for real tokens, a large negative for padding.
-        let neg = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?.reshape((b, 1, 1, l))?;
-        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        // (b, l): 0 for real tokens, a large negative for padding.
+        let neg = ((mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?;
         for layer in &self.layers {
-            let qkv = layer
-                .qkv
-                .forward(&x)?
-                .reshape((b, l, 3, self.heads, self.head_dim))?;
-            let q = (qkv
-                .narrow(2, 0, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()?
-                * scale)?;
-            let k = qkv
-                .narrow(2, 1, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()?;
-            let v = qkv
-                .narrow(2, 2, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()?;
-            let scores = q.matmul(&k.t()?)?.broadcast_add(&neg)?;
-            let probs = if scores.device().is_cpu() {
-                scores.apply_op1_no_bwd(&super::fast_ops::SoftmaxLastDim)?
-            } else {
-                candle_nn::ops::softmax_last_dim(&scores)?
-            };
-            let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, l, h))?;
+            let qkv = layer.qkv.forward(&x)?;
+            let ctx = attention(&qkv, &neg, self.heads, self.head_dim)?;
             let attn = layer
-                .attn_norm
-                .forward(&(layer.attn_out.forward(&ctx)? + &x)?)?;
+                .attn_out
+                .forward_add_norm(&ctx, &x, &layer.attn_norm)?;
             let inter = layer.inter.forward(&attn)?;
             let inter = match self.act {
                 HiddenAct::Gelu => inter, // fused into `inter`
                 HiddenAct::GeluApproximate => inter.gelu()?,
                 HiddenAct::Relu => inter.relu()?,
             };
-            x = layer
-                .out_norm
-                .forward(&(layer.out.forward(&inter)? + attn)?)?;
+            x = layer.out.forward_add_norm(&inter, &attn, &layer.out_norm)?;
         }
         Ok(x)
     }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 pub(crate) fn gelu_inplace(xs: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        if super::tile::avx512_available() {
             // SAFETY: feature detected at run time; only `xs` is accessed.
             unsafe { avx512::gelu(xs) };
             return;
@@ -69,13 +69,28 @@ impl CustomOp1 for SoftmaxLastDim {
 }
 
 fn softmax_row(r: &mut [f32]) {
+    let sum = exp_shifted(r, None);
+    let inv = 1.0 / sum;
+    r.iter_mut().for_each(|x| *x *= inv);
+}
+
+/// The unnormalized softmax of `r + bias` in place: `r = exp(r + bias -
+/// max)`; returns the sum, by which the caller divides (attention scales
+/// its 32-wide output row instead of the whole probability row). `bias`,
+/// e.g. an additive attention mask, must match `r`'s length or it is
+/// ignored.
+pub(crate) fn exp_shifted(r: &mut [f32], bias: Option<&[f32]>) -> f32 {
+    let bias = bias.filter(|b| b.len() == r.len());
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: feature detected at run time; only `r` is accessed.
-            unsafe { avx512::softmax(r) };
-            return;
+        if super::tile::avx512_available() {
+            // SAFETY: feature detected at run time; only `r` and `bias`
+            // (same length as `r`, checked above) are accessed.
+            return unsafe { avx512::exp_shifted(r, bias) };
         }
+    }
+    if let Some(b) = bias {
+        r.iter_mut().zip(b).for_each(|(x, b)| *x += b);
     }
     let max = r.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
@@ -83,7 +98,7 @@ fn softmax_row(r: &mut [f32]) {
         *x = (*x - max).exp();
         sum += *x;
     }
-    r.iter_mut().for_each(|x| *x /= sum);
+    sum
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -154,24 +169,42 @@ mod avx512 {
     }
 
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn softmax(r: &mut [f32]) {
+    pub(super) unsafe fn exp_shifted(r: &mut [f32], bias: Option<&[f32]>) -> f32 {
         let n = r.len();
         let full = n / 16 * 16;
         let tail_mask: __mmask16 = ((1u32 << (n - full)) - 1) as __mmask16;
         let p = r.as_mut_ptr();
         let mut m = _mm512_set1_ps(f32::NEG_INFINITY);
         let mut i = 0;
-        while i < full {
-            m = _mm512_max_ps(m, _mm512_loadu_ps(p.add(i)));
-            i += 16;
-        }
-        if tail_mask != 0 {
-            m = _mm512_mask_max_ps(
-                m,
-                tail_mask,
-                m,
-                _mm512_maskz_loadu_ps(tail_mask, p.add(full)),
-            );
+        if let Some(b) = bias {
+            let b = b.as_ptr();
+            while i < full {
+                let v = _mm512_add_ps(_mm512_loadu_ps(p.add(i)), _mm512_loadu_ps(b.add(i)));
+                _mm512_storeu_ps(p.add(i), v);
+                m = _mm512_max_ps(m, v);
+                i += 16;
+            }
+            if tail_mask != 0 {
+                let v = _mm512_add_ps(
+                    _mm512_maskz_loadu_ps(tail_mask, p.add(full)),
+                    _mm512_maskz_loadu_ps(tail_mask, b.add(full)),
+                );
+                _mm512_mask_storeu_ps(p.add(full), tail_mask, v);
+                m = _mm512_mask_max_ps(m, tail_mask, m, v);
+            }
+        } else {
+            while i < full {
+                m = _mm512_max_ps(m, _mm512_loadu_ps(p.add(i)));
+                i += 16;
+            }
+            if tail_mask != 0 {
+                m = _mm512_mask_max_ps(
+                    m,
+                    tail_mask,
+                    m,
+                    _mm512_maskz_loadu_ps(tail_mask, p.add(full)),
+                );
+            }
         }
         let max = _mm512_set1_ps(_mm512_reduce_max_ps(m));
         let mut s = _mm512_setzero_ps();
@@ -190,16 +223,7 @@ mod avx512 {
             _mm512_mask_storeu_ps(p.add(full), tail_mask, e);
             s = _mm512_mask_add_ps(s, tail_mask, s, e);
         }
-        let inv = _mm512_set1_ps(1.0 / _mm512_reduce_add_ps(s));
-        i = 0;
-        while i < full {
-            _mm512_storeu_ps(p.add(i), _mm512_mul_ps(_mm512_loadu_ps(p.add(i)), inv));
-            i += 16;
-        }
-        if tail_mask != 0 {
-            let v = _mm512_mul_ps(_mm512_maskz_loadu_ps(tail_mask, p.add(full)), inv);
-            _mm512_mask_storeu_ps(p.add(full), tail_mask, v);
-        }
+        _mm512_reduce_add_ps(s)
     }
 }
 

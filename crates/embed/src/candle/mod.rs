@@ -1,13 +1,19 @@
 //! In-process transformer embeddings on candle: BERT-family encoders and
 //! Qwen3-Embedding, on CPU by default and Metal/CUDA behind features.
 
+mod attention;
+/// Kernel timings for `examples/embed_bench/` (not a stable API).
+#[doc(hidden)]
+pub mod bench;
 mod bert;
 mod bert_net;
 mod device;
 mod fast_ops;
 mod files;
+mod layer_norm;
 mod packed_linear;
 mod qwen3;
+mod tile;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,54 +1,48 @@
 //! `y = x·Wᵀ + b` for the BERT CPU path with an AVX-512 kernel over weights
-//! packed once at load time.
+//! packed once at load time, optionally followed (while the rows are still
+//! in cache) by exact GELU, or by a residual add and LayerNorm.
 //!
 //! candle 0.11's CPU matmul (the `gemm` crate, AVX2 kernels on stable Rust)
-//! reaches ~50 GFLOP/s on two Zen 5 cores, a fraction of the machine's
-//! AVX-512 FMA peak, and linear layers are ~90% of a BERT forward's FLOPs.
-//! Weights are packed into 32-column panels (`k`-major), so the kernel
-//! streams one panel while 12 rows of `x` are broadcast from L1/L2, keeping
-//! 24 zmm accumulators busy. Without AVX-512 (or off CPU) it falls back to
-//! candle's matmul.
+//! reaches a fraction of the machine's AVX-512 FMA peak, and linear layers
+//! are ~90% of a BERT forward's FLOPs. Weights are packed into 32-column
+//! panels (`k`-major), so the kernel ([`super::tile`]) streams one panel
+//! while 12 rows of `x` are broadcast from L1/L2, keeping 24 zmm
+//! accumulators busy. Once packed, the PyTorch-layout weight is dropped so
+//! the layer is resident only once. Without AVX-512, or off CPU, the layer
+//! keeps the plain weight and uses candle's matmul.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Module, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Module, Shape, Tensor};
 use rayon::prelude::*;
 
-/// Columns per packed panel (two zmm registers of f32).
-const NR: usize = 32;
-/// Rows of `x` per micro-kernel call.
-const MR: usize = 12;
+use super::layer_norm::{LayerNorm, RowNorm};
+use super::tile::{self, Strides, MR, NR};
+
 /// Rows per parallel work item.
 const ROWS_PER_TASK: usize = MR * 4;
 
 /// A linear layer whose CPU forward uses the packed AVX-512 kernel when the
 /// CPU has it.
-#[derive(Debug, Clone)]
 pub(crate) struct PackedLinear {
-    weight: Tensor,
-    bias: Tensor,
-    packed: Option<Packed>,
-    gelu: bool,
+    imp: Impl,
 }
 
-#[derive(Debug, Clone)]
+enum Impl {
+    Packed(Packed),
+    Candle {
+        weight: Tensor,
+        bias: Tensor,
+        gelu: bool,
+    },
+}
+
 struct Packed {
     n: usize,
     k: usize,
     /// `panels × k × NR`, zero-padded past `n`.
-    data: std::sync::Arc<Vec<f32>>,
-    bias: std::sync::Arc<Vec<f32>>,
+    data: Vec<f32>,
+    /// One `NR`-wide bias row per panel, zero-padded past `n`.
+    bias: Vec<[f32; NR]>,
     gelu: bool,
-}
-
-/// True when the AVX-512 kernel can run on this CPU.
-pub(crate) fn fast_path_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 impl PackedLinear {
@@ -59,57 +53,71 @@ impl PackedLinear {
 
     /// Like `new`, with exact GELU applied to the output (fused on the fast path).
     pub(crate) fn with_gelu(weight: Tensor, bias: Tensor, gelu: bool) -> candle_core::Result<Self> {
-        let packed = if weight.device().is_cpu() && fast_path_available() {
-            let (n, k) = weight.dims2()?;
-            let w: Vec<f32> = weight
-                .to_dtype(candle_core::DType::F32)?
-                .flatten_all()?
-                .to_vec1()?;
-            let b: Vec<f32> = bias.to_dtype(candle_core::DType::F32)?.to_vec1()?;
-            let panels = n.div_ceil(NR);
-            let mut data = vec![0f32; panels * k * NR];
-            for p in 0..panels {
-                for kk in 0..k {
-                    for j in 0..NR {
-                        let col = p * NR + j;
-                        if col < n {
-                            data[(p * k + kk) * NR + j] = w[col * k + kk];
-                        }
-                    }
-                }
+        if !(weight.device().is_cpu() && tile::avx512_available()) {
+            return Ok(Self {
+                imp: Impl::Candle { weight, bias, gelu },
+            });
+        }
+        let (n, k) = weight.dims2()?;
+        let w: Vec<f32> = weight.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+        let b: Vec<f32> = bias.to_dtype(DType::F32)?.to_vec1()?;
+        if b.len() != n {
+            candle_core::bail!("linear bias has {} entries for {n} outputs", b.len());
+        }
+        let panels = n.div_ceil(NR);
+        let mut data = vec![0f32; panels * k * NR];
+        let mut bias_p = vec![[0f32; NR]; panels];
+        for (col, row) in w.chunks_exact(k).enumerate() {
+            let (p, j) = (col / NR, col % NR);
+            for (kk, &v) in row.iter().enumerate() {
+                data[(p * k + kk) * NR + j] = v;
             }
-            let mut bias_p = b;
-            bias_p.resize(panels * NR, 0.0);
-            Some(Packed {
+            bias_p[p][j] = b[col];
+        }
+        Ok(Self {
+            imp: Impl::Packed(Packed {
                 n,
                 k,
-                data: std::sync::Arc::new(data),
-                bias: std::sync::Arc::new(bias_p),
+                data,
+                bias: bias_p,
                 gelu,
-            })
-        } else {
-            None
-        };
-        Ok(Self {
-            weight,
-            bias,
-            packed,
-            gelu,
+            }),
         })
     }
+
+    /// `norm(self(x) + residual)`: the residual add and LayerNorm run in the
+    /// packed kernel's epilogue on CPU.
+    pub(crate) fn forward_add_norm(
+        &self,
+        x: &Tensor,
+        residual: &Tensor,
+        norm: &LayerNorm,
+    ) -> candle_core::Result<Tensor> {
+        match (&self.imp, norm.cpu()) {
+            (Impl::Packed(packed), Some(norm)) if residual.dtype() == DType::F32 => {
+                let x = cpu_f32(x)?;
+                x.apply_op2_no_bwd(&residual.contiguous()?, &AddNorm { packed, norm })
+            }
+            _ => norm.forward(&(self.forward(x)? + residual)?),
+        }
+    }
+}
+
+/// `x` as a contiguous f32 CPU tensor, which the packed kernel needs.
+fn cpu_f32(x: &Tensor) -> candle_core::Result<Tensor> {
+    if !x.device().is_cpu() {
+        candle_core::bail!("packed linear layer (CPU weights) called with a non-CPU input");
+    }
+    x.to_dtype(DType::F32)?.contiguous()
 }
 
 impl Module for PackedLinear {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        match &self.packed {
-            Some(p) if x.device().is_cpu() && x.dtype() == candle_core::DType::F32 => {
-                x.contiguous()?.apply_op1_no_bwd(p)
-            }
-            _ => {
-                let y = x
-                    .broadcast_matmul(&self.weight.t()?)?
-                    .broadcast_add(&self.bias)?;
-                if self.gelu {
+        match &self.imp {
+            Impl::Packed(p) => cpu_f32(x)?.apply_op1_no_bwd(p),
+            Impl::Candle { weight, bias, gelu } => {
+                let y = x.broadcast_matmul(&weight.t()?)?.broadcast_add(bias)?;
+                if *gelu {
                     y.gelu_erf()
                 } else {
                     Ok(y)
@@ -117,6 +125,12 @@ impl Module for PackedLinear {
             }
         }
     }
+}
+
+/// The fused `LayerNorm(x·Wᵀ + b + residual)` op.
+struct AddNorm<'a> {
+    packed: &'a Packed,
+    norm: RowNorm<'a>,
 }
 
 impl CustomOp1 for Packed {
@@ -129,34 +143,91 @@ impl CustomOp1 for Packed {
         storage: &CpuStorage,
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = self.input(storage, layout)?;
+        self.apply(x, layout.shape(), None, None)
+    }
+}
+
+impl CustomOp2 for AddNorm<'_> {
+    fn name(&self) -> &'static str {
+        "packed-linear-add-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = self.packed.input(s1, l1)?;
+        let (CpuStorage::F32(all), Some((start, end))) = (s2, l2.contiguous_offsets()) else {
+            candle_core::bail!("packed-linear: the residual must be a contiguous f32 tensor");
+        };
+        let residual = &all[start..end];
+        if self.norm.gamma.len() != self.packed.n {
+            candle_core::bail!(
+                "packed-linear: LayerNorm width {} for {} outputs",
+                self.norm.gamma.len(),
+                self.packed.n
+            );
+        }
+        self.packed
+            .apply(x, l1.shape(), Some(residual), Some(self.norm))
+    }
+}
+
+impl Packed {
+    /// The contiguous f32 input slice, its feature count checked.
+    fn input<'s>(
+        &self,
+        storage: &'s CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<&'s [f32]> {
         let CpuStorage::F32(all) = storage else {
             candle_core::bail!("packed-linear expects f32 input");
         };
         let Some((start, end)) = layout.contiguous_offsets() else {
             candle_core::bail!("packed-linear expects contiguous input");
         };
-        let dims = layout.shape().dims();
-        let Some((&k, lead)) = dims.split_last() else {
-            candle_core::bail!("packed-linear expects at least 1-D input");
-        };
+        let k = layout.shape().dims().last().copied().unwrap_or(0);
         if k == 0 || k != self.k {
             candle_core::bail!(
                 "packed-linear: input has {k} features, layer expects {}",
                 self.k
             );
         }
-        let x = &all[start..end];
-        let m = x.len() / k;
+        Ok(&all[start..end])
+    }
+
+    fn apply(
+        &self,
+        x: &[f32],
+        in_shape: &Shape,
+        residual: Option<&[f32]>,
+        norm: Option<RowNorm>,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let m = x.len() / self.k;
+        if residual.is_some_and(|r| r.len() != m * self.n) {
+            candle_core::bail!("packed-linear: residual shape does not match the output");
+        }
         let mut y = vec![0f32; m * self.n];
-        self.run(x, m, &mut y);
-        let mut out_dims = lead.to_vec();
-        out_dims.push(self.n);
+        self.run(x, m, &mut y, residual, norm);
+        let mut out_dims = in_shape.dims().to_vec();
+        if let Some(last) = out_dims.last_mut() {
+            *last = self.n;
+        }
         Ok((CpuStorage::F32(y), Shape::from(out_dims)))
     }
-}
 
-impl Packed {
-    fn run(&self, x: &[f32], m: usize, y: &mut [f32]) {
+    fn run(
+        &self,
+        x: &[f32],
+        m: usize,
+        y: &mut [f32],
+        residual: Option<&[f32]>,
+        norm: Option<RowNorm>,
+    ) {
         let (n, k) = (self.n, self.k);
         y.par_chunks_mut(ROWS_PER_TASK * n)
             .enumerate()
@@ -164,19 +235,25 @@ impl Packed {
                 let row0 = task * ROWS_PER_TASK;
                 let rows = (m - row0).min(ROWS_PER_TASK);
                 let x_block = &x[row0 * k..(row0 + rows) * k];
+                let r_block = residual.map(|r| &r[row0 * n..(row0 + rows) * n]);
                 self.block(x_block, rows, y_block);
+                // The residual is added row by row here (a sequential,
+                // prefetch-friendly stream) rather than per 32-column tile.
+                match (norm, r_block) {
+                    (Some(norm), res) => norm.apply(y_block, res),
+                    (None, Some(res)) => y_block.iter_mut().zip(res).for_each(|(v, r)| *v += r),
+                    (None, None) => {}
+                }
             });
     }
 
     /// Computes `rows` output rows (≤ ROWS_PER_TASK) for all panels.
     fn block(&self, x: &[f32], rows: usize, y: &mut [f32]) {
         let (n, k) = (self.n, self.k);
-        let panels = n.div_ceil(NR);
         let mut padded_x = Vec::new();
-        let mut tile = [0f32; MR * NR];
-        for p in 0..panels {
+        let mut out = [0f32; MR * NR];
+        for (p, bias) in self.bias.iter().enumerate() {
             let w = &self.data[p * k * NR..(p + 1) * k * NR];
-            let bias = &self.bias[p * NR..(p + 1) * NR];
             let cols = (n - p * NR).min(NR);
             let mut r = 0;
             while r < rows {
@@ -189,12 +266,33 @@ impl Packed {
                     padded_x.resize(MR * k, 0.0);
                     &padded_x
                 };
-                kernel(xs, w, bias, k, &mut tile);
-                for i in 0..take {
-                    let dst = &mut y[(r + i) * n + p * NR..(r + i) * n + p * NR + cols];
-                    dst.copy_from_slice(&tile[i * NR..i * NR + cols]);
-                    if self.gelu {
-                        super::fast_ops::gelu_inplace(dst);
+                if take == MR && cols == NR {
+                    // Full tile: written straight into `y`.
+                    let at = r * n + p * NR;
+                    let st = Strides {
+                        ldx: k,
+                        ldw: NR,
+                        ldo: n,
+                        k,
+                    };
+                    tile::tile(xs, w, bias, st, &mut y[at..]);
+                } else {
+                    let st = Strides {
+                        ldx: k,
+                        ldw: NR,
+                        ldo: NR,
+                        k,
+                    };
+                    tile::tile(xs, w, bias, st, &mut out);
+                    for i in 0..take {
+                        let at = (r + i) * n + p * NR;
+                        y[at..at + cols].copy_from_slice(&out[i * NR..i * NR + cols]);
+                    }
+                }
+                if self.gelu {
+                    for i in 0..take {
+                        let at = (r + i) * n + p * NR;
+                        super::fast_ops::gelu_inplace(&mut y[at..at + cols]);
                     }
                 }
                 r += take;
@@ -203,135 +301,20 @@ impl Packed {
     }
 }
 
-/// One MR×NR tile: `tile = xs(MR×k) · panel(k×NR) + bias`.
-fn kernel(xs: &[f32], w: &[f32], bias: &[f32], k: usize, tile: &mut [f32; MR * NR]) {
-    debug_assert!(xs.len() == MR * k && w.len() == k * NR && bias.len() == NR);
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was detected at run time; slice lengths are
-            // checked by the callers (MR·k, k·NR, NR) and the kernel reads
-            // only within them.
-            unsafe { avx512::tile(xs, w, bias, k, tile) };
-            return;
-        }
-    }
-    for i in 0..MR {
-        for j in 0..NR {
-            let mut acc = bias[j];
-            for kk in 0..k {
-                acc += xs[i * k + kk] * w[kk * NR + j];
-            }
-            tile[i * NR + j] = acc;
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use super::{MR, NR};
-    use std::arch::x86_64::*;
-
-    // Rows are unrolled by hand (`0 * k`, `1 * NR` kept for regularity).
-    #[allow(clippy::erasing_op, clippy::identity_op)]
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn tile(
-        xs: &[f32],
-        w: &[f32],
-        bias: &[f32],
-        k: usize,
-        out: &mut [f32; MR * NR],
-    ) {
-        // Accumulators are spelled out (not an array) so they live in
-        // registers even in the opt-level-1 dev profile.
-        let b0 = _mm512_loadu_ps(bias.as_ptr());
-        let b1 = _mm512_loadu_ps(bias.as_ptr().add(16));
-        let (mut a00, mut a01) = (b0, b1);
-        let (mut a10, mut a11) = (b0, b1);
-        let (mut a20, mut a21) = (b0, b1);
-        let (mut a30, mut a31) = (b0, b1);
-        let (mut a40, mut a41) = (b0, b1);
-        let (mut a50, mut a51) = (b0, b1);
-        let (mut a60, mut a61) = (b0, b1);
-        let (mut a70, mut a71) = (b0, b1);
-        let (mut a80, mut a81) = (b0, b1);
-        let (mut a90, mut a91) = (b0, b1);
-        let (mut a100, mut a101) = (b0, b1);
-        let (mut a110, mut a111) = (b0, b1);
-        let wp = w.as_ptr();
-        let xp = xs.as_ptr();
-        for kk in 0..k {
-            let w0 = _mm512_loadu_ps(wp.add(kk * NR));
-            let w1 = _mm512_loadu_ps(wp.add(kk * NR + 16));
-            let x0 = _mm512_set1_ps(*xp.add(0 * k + kk));
-            a00 = _mm512_fmadd_ps(x0, w0, a00);
-            a01 = _mm512_fmadd_ps(x0, w1, a01);
-            let x1 = _mm512_set1_ps(*xp.add(1 * k + kk));
-            a10 = _mm512_fmadd_ps(x1, w0, a10);
-            a11 = _mm512_fmadd_ps(x1, w1, a11);
-            let x2 = _mm512_set1_ps(*xp.add(2 * k + kk));
-            a20 = _mm512_fmadd_ps(x2, w0, a20);
-            a21 = _mm512_fmadd_ps(x2, w1, a21);
-            let x3 = _mm512_set1_ps(*xp.add(3 * k + kk));
-            a30 = _mm512_fmadd_ps(x3, w0, a30);
-            a31 = _mm512_fmadd_ps(x3, w1, a31);
-            let x4 = _mm512_set1_ps(*xp.add(4 * k + kk));
-            a40 = _mm512_fmadd_ps(x4, w0, a40);
-            a41 = _mm512_fmadd_ps(x4, w1, a41);
-            let x5 = _mm512_set1_ps(*xp.add(5 * k + kk));
-            a50 = _mm512_fmadd_ps(x5, w0, a50);
-            a51 = _mm512_fmadd_ps(x5, w1, a51);
-            let x6 = _mm512_set1_ps(*xp.add(6 * k + kk));
-            a60 = _mm512_fmadd_ps(x6, w0, a60);
-            a61 = _mm512_fmadd_ps(x6, w1, a61);
-            let x7 = _mm512_set1_ps(*xp.add(7 * k + kk));
-            a70 = _mm512_fmadd_ps(x7, w0, a70);
-            a71 = _mm512_fmadd_ps(x7, w1, a71);
-            let x8 = _mm512_set1_ps(*xp.add(8 * k + kk));
-            a80 = _mm512_fmadd_ps(x8, w0, a80);
-            a81 = _mm512_fmadd_ps(x8, w1, a81);
-            let x9 = _mm512_set1_ps(*xp.add(9 * k + kk));
-            a90 = _mm512_fmadd_ps(x9, w0, a90);
-            a91 = _mm512_fmadd_ps(x9, w1, a91);
-            let x10 = _mm512_set1_ps(*xp.add(10 * k + kk));
-            a100 = _mm512_fmadd_ps(x10, w0, a100);
-            a101 = _mm512_fmadd_ps(x10, w1, a101);
-            let x11 = _mm512_set1_ps(*xp.add(11 * k + kk));
-            a110 = _mm512_fmadd_ps(x11, w0, a110);
-            a111 = _mm512_fmadd_ps(x11, w1, a111);
-        }
-        let o = out.as_mut_ptr();
-        _mm512_storeu_ps(o.add(0 * NR), a00);
-        _mm512_storeu_ps(o.add(0 * NR + 16), a01);
-        _mm512_storeu_ps(o.add(1 * NR), a10);
-        _mm512_storeu_ps(o.add(1 * NR + 16), a11);
-        _mm512_storeu_ps(o.add(2 * NR), a20);
-        _mm512_storeu_ps(o.add(2 * NR + 16), a21);
-        _mm512_storeu_ps(o.add(3 * NR), a30);
-        _mm512_storeu_ps(o.add(3 * NR + 16), a31);
-        _mm512_storeu_ps(o.add(4 * NR), a40);
-        _mm512_storeu_ps(o.add(4 * NR + 16), a41);
-        _mm512_storeu_ps(o.add(5 * NR), a50);
-        _mm512_storeu_ps(o.add(5 * NR + 16), a51);
-        _mm512_storeu_ps(o.add(6 * NR), a60);
-        _mm512_storeu_ps(o.add(6 * NR + 16), a61);
-        _mm512_storeu_ps(o.add(7 * NR), a70);
-        _mm512_storeu_ps(o.add(7 * NR + 16), a71);
-        _mm512_storeu_ps(o.add(8 * NR), a80);
-        _mm512_storeu_ps(o.add(8 * NR + 16), a81);
-        _mm512_storeu_ps(o.add(9 * NR), a90);
-        _mm512_storeu_ps(o.add(9 * NR + 16), a91);
-        _mm512_storeu_ps(o.add(10 * NR), a100);
-        _mm512_storeu_ps(o.add(10 * NR + 16), a101);
-        _mm512_storeu_ps(o.add(11 * NR), a110);
-        _mm512_storeu_ps(o.add(11 * NR + 16), a111);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use candle_core::Device;
+
+    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+        let a: Vec<f32> = a.flatten_all().unwrap().to_vec1().unwrap();
+        let b: Vec<f32> = b.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max)
+    }
 
     #[test]
     fn matches_plain_matmul_with_ragged_shapes() {
@@ -340,28 +323,53 @@ mod tests {
             let w = Tensor::randn(0f32, 1.0, (n, k), &Device::Cpu).unwrap();
             let b = Tensor::randn(0f32, 1.0, n, &Device::Cpu).unwrap();
             let lin = PackedLinear::new(w.clone(), b.clone()).unwrap();
-            let got: Vec<f32> = lin
-                .forward(&x)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
-            let want: Vec<f32> = x
+            let want = x
                 .matmul(&w.t().unwrap())
                 .unwrap()
                 .broadcast_add(&b)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
                 .unwrap();
-            let diff = got
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0f32, f32::max);
+            let diff = max_diff(&lin.forward(&x).unwrap(), &want);
             assert!(diff < 1e-3, "({m},{k},{n}) diff {diff}");
+        }
+    }
+
+    #[test]
+    fn fused_residual_and_norm_match_separate_ops() {
+        fused_matches();
+    }
+
+    #[test]
+    fn portable_fallback_matches_too() {
+        use std::sync::atomic::Ordering;
+        tile::FORCE_PORTABLE.store(true, Ordering::Relaxed);
+        let run = std::panic::catch_unwind(fused_matches);
+        tile::FORCE_PORTABLE.store(false, Ordering::Relaxed);
+        run.unwrap();
+    }
+
+    fn fused_matches() {
+        let dev = Device::Cpu;
+        for (b, l, k, n) in [(1, 1, 16, 8), (2, 13, 40, 37), (3, 61, 384, 384)] {
+            let x = Tensor::randn(0f32, 1.0, (b, l, k), &dev).unwrap();
+            let res = Tensor::randn(0f32, 1.0, (b, l, n), &dev).unwrap();
+            let w = Tensor::randn(0f32, 0.2, (n, k), &dev).unwrap();
+            let bias = Tensor::randn(0f32, 1.0, n, &dev).unwrap();
+            let gamma = Tensor::randn(1f32, 0.3, n, &dev).unwrap();
+            let beta = Tensor::randn(0f32, 0.3, n, &dev).unwrap();
+            let norm = LayerNorm::new(gamma.clone(), beta.clone(), 1e-12).unwrap();
+            let lin = PackedLinear::new(w.clone(), bias.clone()).unwrap();
+            let got = lin.forward_add_norm(&x, &res, &norm).unwrap();
+            let pre = (x
+                .broadcast_matmul(&w.t().unwrap())
+                .unwrap()
+                .broadcast_add(&bias)
+                .unwrap()
+                + &res)
+                .unwrap();
+            let want = candle_nn::ops::layer_norm_slow(&pre, &gamma, &beta, 1e-12).unwrap();
+            assert_eq!(got.dims(), &[b, l, n]);
+            let d = max_diff(&got, &want);
+            assert!(d < 1e-4, "({b},{l},{k},{n}): {d}");
         }
     }
 
@@ -369,7 +377,7 @@ mod tests {
     fn keeps_leading_dims() {
         let x = Tensor::randn(0f32, 1.0, (2, 3, 16), &Device::Cpu).unwrap();
         let w = Tensor::randn(0f32, 1.0, (40, 16), &Device::Cpu).unwrap();
-        let b = Tensor::zeros(40, candle_core::DType::F32, &Device::Cpu).unwrap();
+        let b = Tensor::zeros(40, DType::F32, &Device::Cpu).unwrap();
         let y = PackedLinear::new(w, b).unwrap().forward(&x).unwrap();
         assert_eq!(y.dims(), &[2, 3, 40]);
     }
