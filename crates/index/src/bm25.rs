@@ -215,7 +215,7 @@ fn prose_weight(field: FieldName, weight: f32) -> f32 {
 }
 
 /// Symbol/scope field weight for prose words of a sentence query.
-const PROSE_SYMBOL_WEIGHT: f32 = 1.5;
+const PROSE_SYMBOL_WEIGHT: f32 = 2.5;
 
 /// English function words dropped from sentence queries (not from identifiers).
 fn is_stop_word(word: &str) -> bool {
