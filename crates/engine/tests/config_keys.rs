@@ -108,3 +108,21 @@ fn unknown_keys_and_bad_values_name_the_key() {
     let e = load(dir.path(), "embedder: openai\n").unwrap_err();
     assert!(e.contains("openai.url"), "{e}");
 }
+
+#[test]
+fn openai_input_type_reaches_the_embedder() {
+    let dir = tempfile::tempdir().unwrap();
+    let example: Value = serde_yaml::from_str(EXAMPLE).unwrap();
+    let mut keys = Vec::new();
+    leaves("", &example, &mut keys);
+    assert!(
+        keys.iter().any(|(k, _)| k == "openai.input_type"),
+        "the example must document openai.input_type"
+    );
+    assert!(!load(dir.path(), "").unwrap().openai_input_type);
+    let c = load(dir.path(), "openai:\n  input_type: true\n").unwrap();
+    assert!(c.openai_input_type && c.embedder_config().openai_input_type);
+    assert_eq!(described(&c)["openai.input_type"], "true");
+    let e = load(dir.path(), "openai:\n  input_type: maybe\n").unwrap_err();
+    assert!(e.contains("input_type"), "{e}");
+}

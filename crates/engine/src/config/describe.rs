@@ -22,6 +22,10 @@ impl Config {
             ("openai.model".into(), opt(&self.openai_model)),
             ("openai.dimensions".into(), opt(&self.openai_dimensions)),
             (
+                "openai.input_type".into(),
+                self.openai_input_type.to_string(),
+            ),
+            (
                 "openai.api_key (AMANMCP_OPENAI_API_KEY)".into(),
                 if self.openai_api_key.is_some() {
                     "<set>".into()

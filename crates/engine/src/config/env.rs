@@ -42,6 +42,9 @@ pub(super) fn apply(
     if let Some(v) = get("AMANMCP_OPENAI_DIMENSIONS") {
         c.openai_dimensions = Some(num(&v, "AMANMCP_OPENAI_DIMENSIONS")?);
     }
+    if let Some(v) = get("AMANMCP_OPENAI_INPUT_TYPE") {
+        c.openai_input_type = boolean(&v, "AMANMCP_OPENAI_INPUT_TYPE")?;
+    }
     if let Some(v) = get("AMANMCP_REMOTE_CONCURRENCY") {
         c.remote_concurrency = num(&v, "AMANMCP_REMOTE_CONCURRENCY")?;
     }
@@ -52,15 +55,7 @@ pub(super) fn apply(
         c.threads = Some(num(&v, "AMANMCP_THREADS")?);
     }
     if let Some(v) = get("AMANMCP_ALLOW_DOWNLOAD") {
-        c.allow_download = match v.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" => true,
-            "0" | "false" | "no" => false,
-            _ => {
-                return Err(EngineError::Config(format!(
-                    "`AMANMCP_ALLOW_DOWNLOAD`: expected true or false, got `{v}`"
-                )))
-            }
-        };
+        c.allow_download = boolean(&v, "AMANMCP_ALLOW_DOWNLOAD")?;
     }
     if let Some(v) = get("AMANMCP_CACHE_PATH") {
         c.cache_path = Some(super::file::expand_tilde(&v));
@@ -80,8 +75,63 @@ pub(super) fn apply(
     Ok(())
 }
 
+/// `1/true/yes/on` or `0/false/no/off`, any case; anything else is an error
+/// naming the variable rather than a silent `false`.
+fn boolean(v: &str, key: &str) -> Result<bool, EngineError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(EngineError::Config(format!(
+            "`{key}`: expected true or false, got `{v}`"
+        ))),
+    }
+}
+
 fn num<T: std::str::FromStr>(v: &str, key: &str) -> Result<T, EngineError> {
     v.trim()
         .parse()
         .map_err(|_| EngineError::Config(format!("`{key}`: `{v}` is not a valid number")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, EngineError> {
+        let mut c = Config::default();
+        apply(&mut c, |k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })?;
+        Ok(c)
+    }
+
+    #[test]
+    fn openai_input_type_parses_like_the_other_booleans() {
+        assert!(!with(&[]).unwrap().openai_input_type);
+        for v in ["1", "true", "YES", "on"] {
+            let c = with(&[("AMANMCP_OPENAI_INPUT_TYPE", v)]).unwrap();
+            assert!(c.openai_input_type, "{v}");
+            assert!(c.embedder_config().openai_input_type, "{v}");
+        }
+        for v in ["0", "false", "No", "off"] {
+            assert!(
+                !with(&[("AMANMCP_OPENAI_INPUT_TYPE", v)])
+                    .unwrap()
+                    .openai_input_type
+            );
+        }
+        let e = with(&[("AMANMCP_OPENAI_INPUT_TYPE", "maybe")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("AMANMCP_OPENAI_INPUT_TYPE") && e.contains("maybe"),
+            "{e}"
+        );
+        let e = with(&[("AMANMCP_ALLOW_DOWNLOAD", "maybe")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("AMANMCP_ALLOW_DOWNLOAD"), "{e}");
+    }
 }

