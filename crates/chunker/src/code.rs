@@ -284,17 +284,6 @@ fn def_info<'t>(ctx: &Ctx, node: Node<'t>, depth: usize) -> Option<Def<'t>> {
     })
 }
 
-/// How many member definitions a container's body holds.
-fn member_defs(ctx: &Ctx, node: Node) -> usize {
-    let Some(body) = find_body(node) else {
-        return 0;
-    };
-    children_of(body)
-        .into_iter()
-        .filter(|c| def_info(ctx, *c, 0).is_some())
-        .count()
-}
-
 /// The node holding a definition's members or statements.
 fn find_body(node: Node) -> Option<Node> {
     if let Some(body) = node.child_by_field_name("body") {
@@ -424,11 +413,7 @@ fn pack_level(
             UnitKind::Def(def) => {
                 let meta = def_meta(ctx, def, scope);
                 let container = def.container.filter(|_| depth < MAX_LEVEL_DEPTH);
-                // Containers with several members are chunked member by member
-                // even when they would fit: a search for one method should
-                // find that method, not the whole `impl`.
-                let by_member = container.is_some() && member_defs(ctx, def.node) >= 2;
-                if unit.tokens > budget || by_member {
+                if unit.tokens > budget {
                     // A small comment or header right above joins the split definition.
                     let start = if group.absorbable(unit.a, ctx.small) {
                         let start = group.a;
