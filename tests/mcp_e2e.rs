@@ -11,9 +11,32 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use support::{fixture, start, text, until};
+use support::{fixture, start, text, until, Session};
 
 const SETTLE: Duration = Duration::from_secs(180);
+
+/// Polls `search` for `query` for up to 30 s until `path` is among the hits;
+/// how the watcher tests wait for a file change to become searchable.
+async fn until_found(s: &Session, query: &str, path: &str) -> Option<Duration> {
+    until(Duration::from_secs(30), || async move {
+        s.search_paths("search", json!({"query": query}))
+            .await
+            .contains(&path.to_string())
+    })
+    .await
+}
+
+/// Polls for up to 60 s until no `tools/` file answers a query matching
+/// `tools/report.py`, i.e. until a `.gitignore` naming `tools/` took effect.
+async fn until_tools_ignored(s: &Session) -> Option<Duration> {
+    until(Duration::from_secs(60), || async move {
+        !s.search_paths("search", json!({"query": "render_report rows table"}))
+            .await
+            .iter()
+            .any(|p| p.starts_with("tools/"))
+    })
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_tools_with_schemas_and_instructions() {
@@ -441,12 +464,7 @@ async fn edits_deletes_and_renames_reach_the_index() {
         "pub fn quokka_paradox() -> u8 { 7 }\n",
     )
     .expect("write");
-    let added = until(Duration::from_secs(30), || async {
-        s.search_paths("search", json!({"query": "quokka_paradox"}))
-            .await
-            .contains(&"src/quokka.rs".to_string())
-    })
-    .await;
+    let added = until_found(&s, "quokka_paradox", "src/quokka.rs").await;
     assert!(added.is_some(), "new file not indexed\n{}", s.log());
 
     // Rename: old path disappears, new path appears.
@@ -480,12 +498,7 @@ async fn edits_deletes_and_renames_reach_the_index() {
     )
     .expect("write");
     std::fs::rename(&incoming, root.join("vendored")).expect("move dir in");
-    let moved_in = until(Duration::from_secs(30), || async {
-        s.search_paths("search", json!({"query": "platypus_venom"}))
-            .await
-            .contains(&"vendored/deep/platypus.rs".to_string())
-    })
-    .await;
+    let moved_in = until_found(&s, "platypus_venom", "vendored/deep/platypus.rs").await;
     assert!(
         moved_in.is_some(),
         "moved-in directory not indexed\n{}",
@@ -494,13 +507,7 @@ async fn edits_deletes_and_renames_reach_the_index() {
 
     // Ignore rules: ignoring a file removes it after the reconcile.
     std::fs::write(root.join(".gitignore"), "target/\ntools/\n").expect("write");
-    let ignored = until(Duration::from_secs(60), || async {
-        !s.search_paths("search", json!({"query": "render_report rows table"}))
-            .await
-            .iter()
-            .any(|p| p.starts_with("tools/"))
-    })
-    .await;
+    let ignored = until_tools_ignored(&s).await;
     assert!(
         ignored.is_some(),
         ".gitignore change not applied\n{}",
@@ -532,13 +539,7 @@ async fn edits_to_newly_ignored_files_stay_out() {
     s.wait_idle(SETTLE).await;
     let root = project.path().to_path_buf();
     std::fs::write(root.join(".gitignore"), "target/\ntools/\n").expect("write");
-    let ignored = until(Duration::from_secs(60), || async {
-        !s.search_paths("search", json!({"query": "render_report rows table"}))
-            .await
-            .iter()
-            .any(|p| p.starts_with("tools/"))
-    })
-    .await;
+    let ignored = until_tools_ignored(&s).await;
     assert!(
         ignored.is_some(),
         ".gitignore change not applied\n{}",
@@ -550,12 +551,7 @@ async fn edits_to_newly_ignored_files_stay_out() {
     )
     .expect("write");
     std::fs::write(root.join("src/marker.rs"), "pub fn ignore_marker_fn() {}\n").expect("write");
-    let marker = until(Duration::from_secs(30), || async {
-        s.search_paths("search", json!({"query": "ignore_marker_fn"}))
-            .await
-            .contains(&"src/marker.rs".to_string())
-    })
-    .await;
+    let marker = until_found(&s, "ignore_marker_fn", "src/marker.rs").await;
     assert!(marker.is_some(), "marker edit not indexed\n{}", s.log());
     let back = s
         .search_paths("search", json!({"query": "render_report_again"}))
@@ -585,12 +581,7 @@ async fn polling_watcher_keeps_the_index_fresh() {
         "pub fn echidna_spines() {}\n",
     )
     .expect("write");
-    let seen = until(Duration::from_secs(30), || async {
-        s.search_paths("search", json!({"query": "echidna_spines"}))
-            .await
-            .contains(&"src/echidna.rs".to_string())
-    })
-    .await;
+    let seen = until_found(&s, "echidna_spines", "src/echidna.rs").await;
     assert!(
         seen.is_some(),
         "polling watcher missed a new file\n{}",
@@ -629,12 +620,7 @@ async fn two_servers_share_one_project() {
     )
     .expect("write");
     for (name, s) in [("a", &a), ("b", &b)] {
-        let seen = until(Duration::from_secs(30), || async {
-            s.search_paths("search", json!({"query": "kiwi_flightless"}))
-                .await
-                .contains(&"src/kiwi.rs".to_string())
-        })
-        .await;
+        let seen = until_found(s, "kiwi_flightless", "src/kiwi.rs").await;
         assert!(
             seen.is_some(),
             "server {name} never saw the edit\n{}",

@@ -1,7 +1,11 @@
 //! What searches and status calls return to the front ends. These types are
 //! the JSON contract of `search --json` and the MCP tools' structured
-//! content, so field names are part of the public interface.
+//! content, so field names are part of the public interface. They derive
+//! `JsonSchema` so the MCP tools advertise these very types as their
+//! `outputSchema`, keeping schema and content from drifting apart; doc
+//! comments on the fields become the schema's descriptions.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -15,10 +19,10 @@ pub struct RankDebug {
     pub boosts: Vec<String>,
 }
 
-/// One search result.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One search or symbol hit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ResultItem {
-    /// Chunk id, usable with `get_chunk`.
+    /// Chunk id; pass it to `get_chunk` for the full text.
     pub id: String,
     /// Relative to the project root, `/`-separated.
     pub path: String,
@@ -27,21 +31,28 @@ pub struct ResultItem {
     /// 1-based, inclusive.
     pub end_line: u32,
     pub symbol: Option<String>,
+    /// Enclosing scope (type, module), when known.
     pub scope: Option<String>,
+    /// Chunk kind: function, method, struct, class, doc, ...
     pub kind: String,
     pub language: String,
     pub signature: Option<String>,
+    /// Higher is better; comparable within one answer only.
     pub score: f32,
     /// The first lines of the chunk (trimmed), for a quick look.
     pub snippet: String,
+    /// Ranking detail; only with `search --debug`. Left out of the schema:
+    /// the MCP tools never ask for it, and their schemas stay short.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
     pub debug: Option<RankDebug>,
 }
 
 /// A whole search answer: `{"query", "results", "backend", "degraded", "stale", "timings_ms"}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SearchOutput {
     pub query: String,
+    /// Best first.
     pub results: Vec<ResultItem>,
     /// Embedding backend that served the vector half (`candle`, `static`, `ollama`, `openai`, `none`).
     pub backend: String,
@@ -51,12 +62,14 @@ pub struct SearchOutput {
     pub degraded_reason: Option<String>,
     /// True while the index lags the working tree (reconcile running, embeddings pending).
     pub stale: bool,
+    /// Time spent per stage, in milliseconds.
     pub timings_ms: BTreeMap<String, f64>,
 }
 
 /// The source text of a chunk or line range.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ChunkText {
+    /// Set when fetched by id.
     pub id: Option<String>,
     pub path: String,
     pub start_line: u32,
@@ -64,6 +77,7 @@ pub struct ChunkText {
     pub symbol: Option<String>,
     pub kind: Option<String>,
     pub language: Option<String>,
+    /// The source text of the lines.
     pub text: String,
 }
 

@@ -1,124 +1,27 @@
-//! Structured content of each tool, with the JSON schemas advertised as
-//! `outputSchema`. Field names match `amanmcp search --json` (the engine's
-//! output types); these mirrors exist because the engine does not depend on
-//! schemars, and converting field by field keeps schema and content in step.
+//! Structured content of the tools whose answers the engine has no type
+//! for, with the JSON schemas advertised as `outputSchema`. `search*` answer
+//! with the engine's [`SearchOutput`](amanmcp_engine::SearchOutput) and
+//! `get_chunk` with its [`ChunkText`](amanmcp_engine::ChunkText)
+//! directly (they derive `JsonSchema`), so those match `amanmcp search
+//! --json` by construction. The types here add server state (`StatusOut`,
+//! `ReindexOut`) or pick the fields an agent needs (`ReportOut`).
 
-use amanmcp_engine::{ChunkText, IndexReport, ResultItem, SearchOutput, Status};
+use amanmcp_engine::{IndexReport, ResultItem, Status};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// One search or symbol hit.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ResultOut {
-    /// Chunk id; pass it to `get_chunk` for the full text.
-    pub id: String,
-    /// Relative to the project root, `/`-separated.
-    pub path: String,
-    /// 1-based, inclusive.
-    pub start_line: u32,
-    /// 1-based, inclusive.
-    pub end_line: u32,
-    pub symbol: Option<String>,
-    /// Enclosing scope (type, module), when known.
-    pub scope: Option<String>,
-    /// Chunk kind: function, method, struct, class, doc, ...
-    pub kind: String,
-    pub language: String,
-    pub signature: Option<String>,
-    /// Higher is better; comparable within one answer only.
-    pub score: f32,
-    /// The first lines of the chunk.
-    pub snippet: String,
-}
-
-impl From<ResultItem> for ResultOut {
-    fn from(r: ResultItem) -> Self {
-        ResultOut {
-            id: r.id,
-            path: r.path,
-            start_line: r.start_line,
-            end_line: r.end_line,
-            symbol: r.symbol,
-            scope: r.scope,
-            kind: r.kind,
-            language: r.language,
-            signature: r.signature,
-            score: r.score,
-            snippet: r.snippet,
-        }
-    }
-}
-
-/// Answer of `search`, `search_code` and `search_docs`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct SearchOut {
-    pub query: String,
-    /// Best first.
-    pub results: Vec<ResultOut>,
-    /// Embedding backend behind the vector half (`candle`, `static`, `ollama`, `openai`, `none`).
-    pub backend: String,
-    /// True when the answer is worse than configured (e.g. keyword-only).
-    pub degraded: bool,
-    pub degraded_reason: Option<String>,
-    /// True while the index lags the working tree (indexing or updates in flight).
-    pub stale: bool,
-    /// Time spent per stage, in milliseconds.
-    pub timings_ms: BTreeMap<String, f64>,
-}
-
-impl From<SearchOutput> for SearchOut {
-    fn from(o: SearchOutput) -> Self {
-        SearchOut {
-            query: o.query,
-            results: o.results.into_iter().map(ResultOut::from).collect(),
-            backend: o.backend,
-            degraded: o.degraded,
-            degraded_reason: o.degraded_reason,
-            stale: o.stale,
-            timings_ms: o.timings_ms,
-        }
-    }
-}
 
 /// Answer of `find_symbol`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SymbolsOut {
     pub name: String,
     /// Exact matches first, then case-insensitive and fuzzy ones.
-    pub results: Vec<ResultOut>,
+    pub results: Vec<ResultItem>,
 }
 
-/// Answer of `get_chunk`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ChunkOut {
-    /// Set when fetched by id.
-    pub id: Option<String>,
-    pub path: String,
-    pub start_line: u32,
-    pub end_line: u32,
-    pub symbol: Option<String>,
-    pub kind: Option<String>,
-    pub language: Option<String>,
-    /// The source text of the lines.
-    pub text: String,
-}
-
-impl From<ChunkText> for ChunkOut {
-    fn from(c: ChunkText) -> Self {
-        ChunkOut {
-            id: c.id,
-            path: c.path,
-            start_line: c.start_line,
-            end_line: c.end_line,
-            symbol: c.symbol,
-            kind: c.kind,
-            language: c.language,
-            text: c.text,
-        }
-    }
-}
-
+// The counts of `IndexReport` the tools have always reported (not
+// `files_skipped`, `chunks_cached` or the stage timings); a plain comment so
+// it stays out of the schema's description.
 /// What the last index run did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ReportOut {

@@ -2,7 +2,8 @@
 //! full data; the text is what most agents actually read, so it is short:
 //! one header line per hit plus a few snippet lines.
 
-use crate::outputs::{ChunkOut, ReindexOut, ResultOut, SearchOut, StatusOut, SymbolsOut};
+use crate::outputs::{ReindexOut, StatusOut, SymbolsOut};
+use amanmcp_engine::{ChunkText, ResultItem, SearchOutput};
 use std::fmt::Write;
 
 /// Snippet lines shown per result.
@@ -11,7 +12,7 @@ const SNIPPET_LINES: usize = 3;
 const SNIPPET_WIDTH: usize = 160;
 
 /// `search`, `search_code`, `search_docs`.
-pub fn search(out: &SearchOut) -> String {
+pub fn search(out: &SearchOutput) -> String {
     let mut text = String::new();
     let mut flags = Vec::new();
     if out.degraded {
@@ -59,7 +60,7 @@ pub fn symbols(out: &SymbolsOut) -> String {
     text
 }
 
-fn results(text: &mut String, items: &[ResultOut]) {
+fn results(text: &mut String, items: &[ResultItem]) {
     for (i, r) in items.iter().enumerate() {
         let _ = write!(
             text,
@@ -89,7 +90,7 @@ fn results(text: &mut String, items: &[ResultOut]) {
 }
 
 /// `get_chunk`: header line, then the text with line numbers.
-pub fn chunk(out: &ChunkOut) -> String {
+pub fn chunk(out: &ChunkText) -> String {
     let mut text = format!("{}:{}-{}", out.path, out.start_line, out.end_line);
     if let Some(symbol) = &out.symbol {
         let _ = write!(text, " {symbol}");
@@ -214,8 +215,8 @@ fn clip(line: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
-    fn hit() -> ResultOut {
-        ResultOut {
+    fn hit() -> ResultItem {
+        ResultItem {
             id: "c42".into(),
             path: "src/net/retry.rs".into(),
             start_line: 10,
@@ -229,12 +230,13 @@ mod tests {
             snippet:
                 "pub fn retry_with_backoff() {\n\n    let mut delay = 1;\n    loop {\n    }\n}"
                     .into(),
+            debug: None,
         }
     }
 
     #[test]
     fn search_text_is_one_header_and_a_few_snippet_lines_per_hit() {
-        let out = SearchOut {
+        let out = SearchOutput {
             query: "retry".into(),
             results: vec![hit()],
             backend: "static".into(),
@@ -260,7 +262,7 @@ mod tests {
 
     #[test]
     fn chunk_text_is_numbered_from_its_start_line() {
-        let out = ChunkOut {
+        let out = ChunkText {
             id: None,
             path: "a.rs".into(),
             start_line: 9,

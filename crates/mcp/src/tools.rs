@@ -3,9 +3,7 @@
 //! text rendering; anything the client got wrong is a tool error with a
 //! message the agent can act on.
 
-use crate::outputs::{
-    ChunkOut, ReindexOut, ReportOut, SearchOut, ServerStateOut, StatusOut, SymbolsOut,
-};
+use crate::outputs::{ReindexOut, ReportOut, ServerStateOut, StatusOut, SymbolsOut};
 use crate::params::{
     input_schema, parse_args, usage, ChunkTarget, FindSymbolParams, GetChunkParams, ReindexParams,
     Scope, SearchCodeParams, SearchDocsParams, SearchParams, SearchRequest,
@@ -15,7 +13,7 @@ use crate::replies::{explain, structured, task_failed, tool_error};
 use crate::server::AmanServer;
 use crate::writer::{Completion, Role, RunOutcome};
 use crate::{render, writer::BUSY_RETRY};
-use amanmcp_engine::{ProgressSink, Query, QueryScope, SearchMode};
+use amanmcp_engine::{ChunkText, ProgressSink, Query, QueryScope, SearchMode, SearchOutput};
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
@@ -28,7 +26,7 @@ impl AmanServer {
         description = "Hybrid (keyword + semantic) search over the whole project, code and docs. Returns ranked chunks as path:start-end with symbol, kind, score and a snippet; pass a result's id to get_chunk for its full text.",
         annotations(read_only_hint = true, open_world_hint = false),
         input_schema = input_schema::<SearchParams>(),
-        output_schema = schema_for_output::<SearchOut>()
+        output_schema = schema_for_output::<SearchOutput>()
     )]
     async fn search(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
         let p: SearchParams = match parse_args(args, usage::SEARCH) {
@@ -45,7 +43,7 @@ impl AmanServer {
         description = "Search source code only (no docs): find functions, types and logic by behaviour or identifiers. Optional filters: language, path (directory or glob), kind (function, method, struct, class, ...).",
         annotations(read_only_hint = true, open_world_hint = false),
         input_schema = input_schema::<SearchCodeParams>(),
-        output_schema = schema_for_output::<SearchOut>()
+        output_schema = schema_for_output::<SearchOutput>()
     )]
     async fn search_code(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
         let p: SearchCodeParams = match parse_args(args, usage::SEARCH_CODE) {
@@ -62,7 +60,7 @@ impl AmanServer {
         description = "Search documentation only (Markdown and plain text): READMEs, guides, design notes.",
         annotations(read_only_hint = true, open_world_hint = false),
         input_schema = input_schema::<SearchDocsParams>(),
-        output_schema = schema_for_output::<SearchOut>()
+        output_schema = schema_for_output::<SearchOutput>()
     )]
     async fn search_docs(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
         let p: SearchDocsParams = match parse_args(args, usage::SEARCH_DOCS) {
@@ -100,7 +98,7 @@ impl AmanServer {
             Ok(Ok(items)) => {
                 let out = SymbolsOut {
                     name,
-                    results: items.into_iter().map(Into::into).collect(),
+                    results: items,
                 };
                 structured(&out, render::symbols(&out))
             }
@@ -113,7 +111,7 @@ impl AmanServer {
         description = "Source text of a search result by its id, or of any line range of a project file (path relative to the root, start_line and end_line 1-based inclusive). Paths outside the project are refused.",
         annotations(read_only_hint = true, open_world_hint = false),
         input_schema = input_schema::<GetChunkParams>(),
-        output_schema = schema_for_output::<ChunkOut>()
+        output_schema = schema_for_output::<ChunkText>()
     )]
     async fn get_chunk(&self, args: JsonObject) -> Result<CallToolResult, McpError> {
         let p: GetChunkParams = match parse_args(args, usage::GET_CHUNK) {
@@ -137,10 +135,7 @@ impl AmanServer {
         })
         .await;
         match joined {
-            Ok(Ok((Some(chunk), _))) => {
-                let out = ChunkOut::from(chunk);
-                structured(&out, render::chunk(&out))
-            }
+            Ok(Ok((Some(chunk), _))) => structured(&chunk, render::chunk(&chunk)),
             Ok(Ok((None, id))) => tool_error(format!(
                 "no chunk with id `{}` (ids change when a file is re-indexed; search again for a fresh id)",
                 id.unwrap_or_default()
@@ -272,10 +267,7 @@ impl AmanServer {
         let engine = self.engine.clone();
         let query = to_query(req);
         match tokio::task::spawn_blocking(move || engine.search(&query)).await {
-            Ok(Ok(output)) => {
-                let out = SearchOut::from(output);
-                structured(&out, render::search(&out))
-            }
+            Ok(Ok(output)) => structured(&output, render::search(&output)),
             Ok(Err(e)) => tool_error(explain(&e, self.building())),
             Err(e) => task_failed(e),
         }
