@@ -12,6 +12,9 @@ mod batching;
 mod embedder;
 mod error;
 mod prefix;
+mod static_cache;
+mod static_plan;
+mod static_unigram;
 mod tokens;
 mod vectors;
 
@@ -20,6 +23,7 @@ pub mod models;
 pub mod remote;
 pub mod select;
 pub mod static_model;
+pub mod static_tokenize;
 
 pub use embedder::{BusyClock, Embedder, EmbedderInfo};
 pub use error::EmbedError;

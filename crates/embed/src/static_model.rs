@@ -8,24 +8,40 @@ use std::path::Path;
 use std::sync::Arc;
 
 use amanmcp_chunker::TokenCounter;
+use rayon::prelude::*;
 use safetensors::{Dtype, SafeTensors};
-use tokenizers::{Tokenizer, TruncationParams};
 
-use crate::{vectors, EmbedError, Embedder, EmbedderInfo, TokenizerCounter};
+use crate::static_tokenize::StaticTokenizer;
+use crate::{vectors, EmbedError, Embedder, EmbedderInfo};
 
 /// Tokens per text considered; model2vec uses the same limit.
 const MAX_TOKENS: usize = 512;
 
+/// Texts per parallel task: large enough that the shared word cache is
+/// locked once per many texts, small enough to balance the threads.
+const TEXTS_PER_TASK: usize = 32;
+
+/// Row marker in [`StaticEmbedder::tokens`] for tokens pooling skips.
+const SKIP: u32 = u32::MAX;
+
+/// Embedding rows. Int8 tables stay int8: a quarter of the memory to walk,
+/// and each value converts to f32 exactly, so sums are the same.
+enum Table {
+    F32(Vec<f32>),
+    I8(Vec<i8>),
+}
+
 /// A model2vec model loaded into memory.
 pub struct StaticEmbedder {
-    table: Vec<f32>,
+    table: Table,
     dims: usize,
-    rows: usize,
-    mapping: Option<Vec<u32>>,
-    weights: Option<Vec<f32>>,
-    unk_id: Option<u32>,
-    tokenizer: Tokenizer,
-    counter: Arc<TokenizerCounter>,
+    /// Per token id: table row (or [`SKIP`]) and weight, resolved once at
+    /// load from `mapping`, `weights` and the unknown token, so pooling
+    /// does one lookup per token.
+    tokens: Vec<(u32, f32)>,
+    /// Also the chunker's token counter, so both share one tokenizer and
+    /// one word cache.
+    tokenizer: Arc<StaticTokenizer>,
     info: EmbedderInfo,
     tokenize_clock: crate::BusyClock,
 }
@@ -66,12 +82,13 @@ impl StaticEmbedder {
                 ))
             }
         };
-        let table = to_f32(emb.dtype(), emb.data()).ok_or_else(|| {
-            err(
-                model_id,
-                format!("unsupported embeddings dtype {:?}", emb.dtype()),
-            )
-        })?;
+        let table =
+            match emb.dtype() {
+                Dtype::I8 => Table::I8(emb.data().iter().map(|&b| b as i8).collect()),
+                dtype => Table::F32(to_f32(dtype, emb.data()).ok_or_else(|| {
+                    err(model_id, format!("unsupported embeddings dtype {dtype:?}"))
+                })?),
+            };
         let mapping = match st.tensor("mapping") {
             Ok(m) => Some(to_ids(m.dtype(), m.data(), rows).ok_or_else(|| {
                 err(
@@ -96,26 +113,17 @@ impl StaticEmbedder {
             }
         }
         let tok_path = model_dir.join("tokenizer.json");
-        let raw = Tokenizer::from_file(&tok_path)
+        let tokenizer = StaticTokenizer::from_file(&tok_path)
             .map_err(|e| err(model_id, format!("{}: {e}", tok_path.display())))?;
-        let mut tokenizer = raw.clone();
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: MAX_TOKENS,
-                ..Default::default()
-            }))
-            .map_err(|e| err(model_id, e))?;
-        let unk_id = ["[UNK]", "<unk>"].iter().find_map(|t| raw.token_to_id(t));
+        let unk_id = ["[UNK]", "<unk>"]
+            .iter()
+            .find_map(|t| tokenizer.token_to_id(t));
+        let tokenizer = Arc::new(tokenizer);
         Ok(Self {
             table,
             dims,
-            rows,
-            mapping,
-            weights,
-            unk_id,
+            tokens: token_rows(rows, mapping, weights, unk_id),
             tokenizer,
-            counter: Arc::new(TokenizerCounter::new(raw)),
             info: EmbedderInfo {
                 backend: "static".to_string(),
                 model_id: model_id.to_string(),
@@ -130,33 +138,27 @@ impl StaticEmbedder {
     /// Weighted mean of the token rows, normalized. Unknown and
     /// out-of-table tokens are skipped.
     fn pool(&self, ids: &[u32], index: usize) -> Result<Vec<f32>, EmbedError> {
-        let mut acc = vec![0f32; self.dims];
+        let d = self.dims;
+        let mut acc = vec![0f32; d];
         let mut n = 0usize;
         for &id in ids {
-            if Some(id) == self.unk_id {
+            let Some(&(row, w)) = self.tokens.get(id as usize) else {
                 continue;
-            }
-            let (row, w) = match &self.mapping {
-                Some(m) => match m.get(id as usize) {
-                    Some(&r) => (
-                        r as usize,
-                        self.weights.as_ref().map_or(1.0, |w| w[id as usize]),
-                    ),
-                    None => continue,
-                },
-                None => (
-                    id as usize,
-                    self.weights
-                        .as_ref()
-                        .and_then(|w| w.get(id as usize).copied())
-                        .unwrap_or(1.0),
-                ),
             };
-            if row >= self.rows {
+            if row == SKIP {
                 continue;
             }
-            let src = &self.table[row * self.dims..(row + 1) * self.dims];
-            acc.iter_mut().zip(src).for_each(|(a, s)| *a += w * s);
+            let r = row as usize * d;
+            match &self.table {
+                Table::F32(t) => acc
+                    .iter_mut()
+                    .zip(&t[r..r + d])
+                    .for_each(|(a, s)| *a += w * s),
+                Table::I8(t) => acc
+                    .iter_mut()
+                    .zip(&t[r..r + d])
+                    .for_each(|(a, &s)| *a += w * f32::from(s)),
+            }
             n += 1;
         }
         if n == 0 {
@@ -166,32 +168,67 @@ impl StaticEmbedder {
     }
 }
 
+/// Resolves every token id to (row, weight): through `mapping` when the
+/// vocabulary is quantized (weight from `weights`, else 1), else the id is
+/// the row (weight from `weights` where present, else 1). Ids past the
+/// table and the unknown token map to [`SKIP`].
+fn token_rows(
+    rows: usize,
+    mapping: Option<Vec<u32>>,
+    weights: Option<Vec<f32>>,
+    unk_id: Option<u32>,
+) -> Vec<(u32, f32)> {
+    let weight = |id: usize| weights.as_ref().and_then(|w| w.get(id).copied());
+    let mut out: Vec<(u32, f32)> = match &mapping {
+        Some(m) => m
+            .iter()
+            .enumerate()
+            .map(|(id, &r)| (r, weight(id).unwrap_or(1.0)))
+            .collect(),
+        None => (0..rows)
+            .map(|id| {
+                let row = u32::try_from(id).unwrap_or(SKIP);
+                (row, weight(id).unwrap_or(1.0))
+            })
+            .collect(),
+    };
+    if let Some(t) = unk_id.and_then(|u| out.get_mut(u as usize)) {
+        t.0 = SKIP;
+    }
+    out
+}
+
 impl Embedder for StaticEmbedder {
     fn info(&self) -> &EmbedderInfo {
         &self.info
     }
 
     fn embed_documents(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let encs = self
-            .tokenize_clock
-            .time(|| self.tokenizer.encode_batch_fast(texts.to_vec(), false))
-            .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))?;
-        encs.iter()
+        // Tasks of many texts share one word-cache session; results stay in
+        // order so the first failing text is the one reported.
+        let parts: Vec<Vec<Result<Vec<f32>, EmbedError>>> = texts
+            .par_chunks(TEXTS_PER_TASK)
             .enumerate()
-            .map(|(i, e)| self.pool(e.get_ids(), i))
-            .collect()
+            .map(|(c, chunk)| {
+                let ids = self
+                    .tokenize_clock
+                    .time(|| self.tokenizer.ids_batch(chunk, Some(MAX_TOKENS)));
+                ids.into_iter()
+                    .enumerate()
+                    .map(|(i, ids)| self.pool(&ids?, c * TEXTS_PER_TASK + i))
+                    .collect()
+            })
+            .collect();
+        parts.into_iter().flatten().collect()
     }
 
     fn embed_query(&self, query: &str) -> Result<Vec<f32>, EmbedError> {
-        let enc = self
-            .tokenizer
-            .encode_fast(query, false)
-            .map_err(|e| EmbedError::Inference(format!("tokenizer: {e}")))?;
-        self.pool(enc.get_ids(), 0)
+        let ids = self.tokenizer.ids(query, Some(MAX_TOKENS))?;
+        self.pool(&ids, 0)
     }
 
     fn token_counter(&self) -> Arc<dyn TokenCounter> {
-        self.counter.clone()
+        self.tokenizer.clone()
     }
 
     fn tokenize_busy(&self) -> Option<std::time::Duration> {
