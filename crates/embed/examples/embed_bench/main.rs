@@ -28,12 +28,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use amanmcp_embed::candle::{CandleEmbedder, CandleOptions, DeviceChoice};
-use amanmcp_embed::static_model::StaticEmbedder;
 use amanmcp_embed::Embedder;
 use candle_core::{DType, Device};
 use candle_nn::{VarBuilder, VarMap};
 
 mod peak;
+mod static_tier;
 
 use peak::{fma_peak, gemm_peak, kernels};
 
@@ -486,30 +486,7 @@ fn main() {
                     None,
                 );
             }
-            "static" => {
-                let e = StaticEmbedder::load(&models.join("static-test"), "static-test")
-                    .expect("load static");
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(1)
-                    .build()
-                    .expect("pool");
-                pool.install(|| {
-                    time_embedder(
-                        "static-test (model2vec int8), 1 thread",
-                        &e,
-                        &texts,
-                        tokens,
-                        None,
-                    )
-                });
-                time_embedder(
-                    "static-test (model2vec int8), all threads",
-                    &e,
-                    &texts,
-                    tokens,
-                    None,
-                );
-            }
+            "static" => static_tier::run_static(&models.join("static-test"), &texts),
             other => eprintln!("unknown model {other}"),
         }
     }
