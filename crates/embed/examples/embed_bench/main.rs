@@ -178,36 +178,41 @@ fn time_embedder(
 ) -> f64 {
     let warm: Vec<&str> = texts.iter().take(8).copied().collect();
     e.embed_documents(&warm).expect("warm-up");
-    let (t0, c0) = (Instant::now(), cpu_seconds());
+    let (t0, c0, f0) = (Instant::now(), cpu_seconds(), minor_faults());
     let v = e.embed_documents(texts).expect("embed");
     let s = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - c0;
+    let faults = minor_faults() - f0;
     assert_eq!(v.len(), texts.len());
     let gf = flops
         .map(|f| format!("  {:6.1} GFLOP/s", f / s / 1e9))
         .unwrap_or_default();
     println!(
-        "{label:<44} {:9.1} texts/s {:10.0} tokens/s  ({s:.2}s, cpu {cpu:.2}s){gf}",
+        "{label:<44} {:9.1} texts/s {:10.0} tokens/s  ({s:.2}s, cpu {cpu:.2}s, {faults} faults){gf}",
         texts.len() as f64 / s,
         tokens as f64 / s
     );
     texts.len() as f64 / s
 }
 
-/// User + system CPU seconds of this process so far (from /proc; 0 elsewhere).
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+/// Fields of /proc/self/stat after the command name (empty elsewhere).
+fn proc_stat() -> Vec<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    f.iter().sum::<f64>() / 100.0
+    rest.split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect()
+}
+
+/// User + system CPU seconds of this process so far (stat fields 14, 15).
+fn cpu_seconds() -> f64 {
+    let f = proc_stat();
+    f.get(11..13).map_or(0.0, |v| v.iter().sum::<f64>() / 100.0)
+}
+
+/// Minor page faults of this process so far (stat field 10).
+fn minor_faults() -> f64 {
+    proc_stat().get(7).copied().unwrap_or(0.0)
 }
 
 /// Writes a random BERT (shape of `layers` × `hidden`) next to MiniLM's tokenizer.
@@ -404,6 +409,13 @@ fn minilm_rounds(
 }
 
 fn main() {
+    // As the amanmcp CLI does (crates/cli/src/main.rs): keep freed memory
+    // 10 s so forwards reuse their buffers instead of re-faulting them
+    // (unless MIMALLOC_PURGE_DELAY is set, for experiments).
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets a plain integer option (15 = mi_option_purge_delay).
+        unsafe { libmimalloc_sys::mi_option_set(15, 10_000) };
+    }
     let a = parse_args();
     let models = amanmcp_embed::models::models_dir();
     let minilm = models.join("all-MiniLM-L6-v2");

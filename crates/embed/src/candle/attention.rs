@@ -208,7 +208,7 @@ impl FusedAttention {
                     ldo: NR,
                     k: kv_len,
                 };
-                tile::tile(&s.s, &s.v[p * NR..], &ZERO_ROW, st, &mut acc);
+                tile::tile(&s.s, &s.v[p * NR..], &ZERO_ROW, st, &mut acc[..]);
                 let cols = (hd - p * NR).min(NR);
                 for i in 0..rows {
                     let dst = &mut out[r0 + i][p * NR..p * NR + cols];

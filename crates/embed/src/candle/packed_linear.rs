@@ -11,6 +11,8 @@
 //! the layer is resident only once. Without AVX-512, or off CPU, the layer
 //! keeps the plain weight and uses candle's matmul.
 
+use std::mem::MaybeUninit;
+
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Module, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -211,8 +213,13 @@ impl Packed {
         if residual.is_some_and(|r| r.len() != m * self.n) {
             candle_core::bail!("packed-linear: residual shape does not match the output");
         }
-        let mut y = vec![0f32; m * self.n];
-        self.run(x, m, &mut y, residual, norm);
+        let total = m * self.n;
+        // No zero-fill: `run` writes every element (memset was ~2% of a forward).
+        let mut y: Vec<f32> = Vec::with_capacity(total);
+        self.run(x, m, &mut y.spare_capacity_mut()[..total], residual, norm);
+        // SAFETY: `run` wrote all `total` elements: its tasks cover all `m`
+        // rows and `block` writes every column panel of each row.
+        unsafe { y.set_len(total) };
         let mut out_dims = in_shape.dims().to_vec();
         if let Some(last) = out_dims.last_mut() {
             *last = self.n;
@@ -224,7 +231,7 @@ impl Packed {
         &self,
         x: &[f32],
         m: usize,
-        y: &mut [f32],
+        y: &mut [MaybeUninit<f32>],
         residual: Option<&[f32]>,
         norm: Option<RowNorm>,
     ) {
@@ -237,6 +244,8 @@ impl Packed {
                 let x_block = &x[row0 * k..(row0 + rows) * k];
                 let r_block = residual.map(|r| &r[row0 * n..(row0 + rows) * n]);
                 self.block(x_block, rows, y_block);
+                // SAFETY: `block` wrote every element of its `rows` rows.
+                let y_block = unsafe { assume_init(y_block) };
                 // The residual is added row by row here (a sequential,
                 // prefetch-friendly stream) rather than per 32-column tile.
                 match (norm, r_block) {
@@ -248,7 +257,7 @@ impl Packed {
     }
 
     /// Computes `rows` output rows (≤ ROWS_PER_TASK) for all panels.
-    fn block(&self, x: &[f32], rows: usize, y: &mut [f32]) {
+    fn block(&self, x: &[f32], rows: usize, y: &mut [MaybeUninit<f32>]) {
         let (n, k) = (self.n, self.k);
         let mut padded_x = Vec::new();
         let mut out = [0f32; MR * NR];
@@ -283,22 +292,36 @@ impl Packed {
                         ldo: NR,
                         k,
                     };
-                    tile::tile(xs, w, bias, st, &mut out);
+                    tile::tile(xs, w, bias, st, &mut out[..]);
                     for i in 0..take {
                         let at = (r + i) * n + p * NR;
-                        y[at..at + cols].copy_from_slice(&out[i * NR..i * NR + cols]);
+                        for (d, &v) in y[at..at + cols].iter_mut().zip(&out[i * NR..]) {
+                            d.write(v);
+                        }
                     }
                 }
                 if self.gelu {
                     for i in 0..take {
                         let at = (r + i) * n + p * NR;
-                        super::fast_ops::gelu_inplace(&mut y[at..at + cols]);
+                        // SAFETY: the tile just wrote these `cols` elements.
+                        let row = unsafe { assume_init(&mut y[at..at + cols]) };
+                        super::fast_ops::gelu_inplace(row);
                     }
                 }
                 r += take;
             }
         }
     }
+}
+
+/// `s` as floats.
+///
+/// # Safety
+/// Every element of `s` must have been written.
+unsafe fn assume_init(s: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    // SAFETY: `MaybeUninit<f32>` has the layout of `f32`, and the caller
+    // guarantees the elements are initialized.
+    unsafe { &mut *(s as *mut [MaybeUninit<f32>] as *mut [f32]) }
 }
 
 #[cfg(test)]

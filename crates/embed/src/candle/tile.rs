@@ -5,8 +5,11 @@
 //! `ldx` floats apart) and one `k × 32` panel `W` (rows `ldw` floats
 //! apart: `NR` for packed weights, the row width for a column block of a
 //! row-major matrix), writing 12 rows of 32 `ldo` floats apart (straight
-//! into the destination matrix, or into a small tile buffer). 24 zmm accumulators stay in registers while the panel
-//! streams from L1/L2 and `X` is broadcast one element at a time.
+//! into the destination matrix, or into a small tile buffer). 24 zmm
+//! accumulators stay in registers while the panel streams from L1/L2 and
+//! `X` is broadcast one element at a time.
+
+use std::mem::MaybeUninit;
 
 /// Columns per packed panel (two zmm registers of f32).
 pub(crate) const NR: usize = 32;
@@ -52,11 +55,57 @@ pub(crate) struct Strides {
     pub(crate) k: usize,
 }
 
+/// An output slice for [`tile`], which only ever writes it: plain floats,
+/// or not-yet-initialized ones (so a fresh output matrix needs no memset).
+pub(crate) trait Out {
+    /// Elements in the slice.
+    fn len(&self) -> usize;
+    /// Pointer to element 0, for the vector stores.
+    fn ptr(&mut self) -> *mut f32;
+    /// Writes element `i` if it exists.
+    fn set(&mut self, i: usize, v: f32);
+}
+
+impl Out for [f32] {
+    fn len(&self) -> usize {
+        <[f32]>::len(self)
+    }
+    fn ptr(&mut self) -> *mut f32 {
+        self.as_mut_ptr()
+    }
+    fn set(&mut self, i: usize, v: f32) {
+        if let Some(o) = self.get_mut(i) {
+            *o = v;
+        }
+    }
+}
+
+impl Out for [MaybeUninit<f32>] {
+    fn len(&self) -> usize {
+        <[MaybeUninit<f32>]>::len(self)
+    }
+    fn ptr(&mut self) -> *mut f32 {
+        // `MaybeUninit<f32>` has the layout of `f32`.
+        self.as_mut_ptr().cast()
+    }
+    fn set(&mut self, i: usize, v: f32) {
+        if let Some(o) = self.get_mut(i) {
+            o.write(v);
+        }
+    }
+}
+
 /// `out[i·ldo + j] = init[j] + Σ_kk xs[i·ldx + kk] · w[kk·ldw + j]` for
 /// `i < MR`, `j < NR`. `xs` must hold `(MR-1)·ldx + k` floats, `w`
 /// `(k-1)·ldw + NR` and `out` `(MR-1)·ldo + NR`; otherwise the slow path
 /// reads missing inputs as zero and skips missing outputs.
-pub(crate) fn tile(xs: &[f32], w: &[f32], init: &[f32; NR], st: Strides, out: &mut [f32]) {
+pub(crate) fn tile<O: Out + ?Sized>(
+    xs: &[f32],
+    w: &[f32],
+    init: &[f32; NR],
+    st: Strides,
+    out: &mut O,
+) {
     let Strides { ldx, ldw, ldo, k } = st;
     let fits = ldx >= k
         && ldw >= NR
@@ -71,7 +120,7 @@ pub(crate) fn tile(xs: &[f32], w: &[f32], init: &[f32; NR], st: Strides, out: &m
             // that every index the kernel reads (`i·ldx + kk` for i < MR,
             // kk < k, and `kk·ldw + j` for j < NR) is inside `xs` and `w`,
             // and every index it writes (`i·ldo + j`) inside `out`.
-            unsafe { avx512::tile(xs, w, init, st, out) };
+            unsafe { avx512::tile(xs, w, init, st, out.ptr()) };
             return;
         }
     }
@@ -84,9 +133,7 @@ pub(crate) fn tile(xs: &[f32], w: &[f32], init: &[f32; NR], st: Strides, out: &m
                 let wv = w.get(kk * ldw + j).copied().unwrap_or(0.0);
                 acc += x * wv;
             }
-            if let Some(o) = out.get_mut(i * ldo + j) {
-                *o = acc;
-            }
+            out.set(i * ldo + j, acc);
         }
     }
 }
@@ -104,7 +151,7 @@ mod avx512 {
         w: &[f32],
         init: &[f32; NR],
         st: super::Strides,
-        out: &mut [f32],
+        o: *mut f32,
     ) {
         let super::Strides { ldx, ldw, ldo, k } = st;
         // Accumulators are spelled out (not an array) so they live in
@@ -165,7 +212,6 @@ mod avx512 {
             a110 = _mm512_fmadd_ps(x11, w0, a110);
             a111 = _mm512_fmadd_ps(x11, w1, a111);
         }
-        let o = out.as_mut_ptr();
         _mm512_storeu_ps(o.add(0 * ldo), a00);
         _mm512_storeu_ps(o.add(0 * ldo + 16), a01);
         _mm512_storeu_ps(o.add(1 * ldo), a10);
@@ -213,10 +259,10 @@ mod tests {
         let ldo = NR + 5;
         let st = Strides { ldx, ldw, ldo, k };
         let mut fast = vec![0f32; (MR - 1) * ldo + NR];
-        tile(&xs, &w, &init, st, &mut fast);
+        tile(&xs, &w, &init, st, &mut fast[..]);
         // A slice one float short takes the bounds-checked path (last x = 0).
         let mut short = vec![0f32; MR * ldo];
-        tile(&xs[..xs.len() - 1], &w, &init, st, &mut short);
+        tile(&xs[..xs.len() - 1], &w, &init, st, &mut short[..]);
         for i in 0..MR {
             for j in 0..NR {
                 let mut want = init[j];
