@@ -27,9 +27,12 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 const PURGE_DELAY_MS: std::os::raw::c_long = 10_000;
 
 fn main() -> ExitCode {
-    // SAFETY: sets a mimalloc option (a plain integer in its option table)
-    // before any thread exists; mimalloc reads it on later purges.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    // An explicit MIMALLOC_PURGE_DELAY (read by mimalloc itself) wins.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets a mimalloc option (a plain integer in its option
+        // table) before any thread exists; mimalloc reads it on later purges.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
     let cli = args::Cli::parse();
     let serving = matches!(cli.command, None | Some(args::Command::Serve(_)));
     logging::init(cli.global.quiet, cli.global.verbose, serving);
