@@ -44,13 +44,14 @@ impl Engine {
 
         let t = Instant::now();
         let reader = self.reader()?;
-        let stats = reader.stats()?;
+        let stored_spec = reader.embedding_spec();
+        let pending = reader.has_pending_embeddings()?;
         timings.insert("open".to_string(), ms(t));
 
         let mut degraded_reason: Option<String> = None;
         let mut vector = None;
         if q.mode != SearchMode::Bm25Only {
-            match (&self.embedder, &stats.embedding, self.embedding_spec()) {
+            match (&self.embedder, &stored_spec, self.embedding_spec()) {
                 (None, _, _) => {
                     degraded_reason = Some(
                         self.backend
@@ -115,7 +116,7 @@ impl Engine {
             backend: self.backend.backend.clone(),
             degraded,
             degraded_reason: if degraded { degraded_reason } else { None },
-            stale: self.is_stale_flag() || stats.pending_embeddings > 0,
+            stale: self.is_stale_flag() || pending,
             timings_ms: timings,
         })
     }

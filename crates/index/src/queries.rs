@@ -62,6 +62,16 @@ pub(crate) fn stats(conn: &Connection, dir: &Path) -> Result<IndexStats, IndexEr
     })
 }
 
+/// True when any chunk has no vector yet (walks `chunks_pending`).
+pub(crate) fn has_pending_embeddings(conn: &Connection) -> Result<bool, IndexError> {
+    let pending: i64 = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM chunks INDEXED BY chunks_pending WHERE has_vector = 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(pending != 0)
+}
+
 /// Total size of the files under `dir` (recursively).
 pub(crate) fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {

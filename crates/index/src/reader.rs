@@ -196,6 +196,18 @@ impl IndexReader {
         Some(Arc::new(LoadedGraph { pointer, graph }))
     }
 
+    /// The embedding spec of the stored vectors as of the last `refresh`:
+    /// what a query needs per search, without `stats`' table scans.
+    pub fn embedding_spec(&self) -> Option<EmbeddingSpec> {
+        self.snapshot().spec
+    }
+
+    /// True when some chunks still wait for their vectors (one indexed
+    /// lookup, cheap enough for every search).
+    pub fn has_pending_embeddings(&self) -> Result<bool, IndexError> {
+        queries::has_pending_embeddings(&self.conn())
+    }
+
     /// Counts for `status`.
     pub fn stats(&self) -> Result<IndexStats, IndexError> {
         queries::stats(&self.conn(), &self.layout.dir)
