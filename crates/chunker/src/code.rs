@@ -4,10 +4,12 @@
 //! an `impl` or a class) the children become units: definitions (with the
 //! comments and attributes directly above them) and loose code. Units are
 //! packed into chunks:
-//! - a definition of at least `small` tokens, or any container, is its own
-//!   chunk (a tiny run of loose code before it, such as `impl Foo {`, is
-//!   absorbed into it);
-//! - smaller definitions and loose code are merged up to the budget;
+//! - a function or method, a definition of at least `small` tokens, or any
+//!   container, is its own chunk (a tiny run of loose code before it, such
+//!   as `impl Foo {`, is absorbed into it): a one-line accessor is still
+//!   what a search for it should land on, with its own symbol;
+//! - smaller definitions (constants, fields, type aliases) and loose code
+//!   are merged up to the budget;
 //! - an oversized container is chunked member by member with the container
 //!   as scope; any other oversized unit is cut along its syntax children,
 //!   then lines, each part keeping the definition's symbol and signature.
@@ -443,10 +445,14 @@ fn pack_level(
                         }
                         None => split_unit(ctx, Some(def.outer), start, unit.b, &meta, out),
                     }
-                } else if container.is_some() || unit.tokens >= ctx.small {
+                } else if container.is_some() || unit.tokens >= ctx.small || is_callable(def.kind) {
                     let mut start = unit.a;
-                    let absorbable =
-                        group.absorbable(unit.a, ctx.small) && group.tokens + unit.tokens <= budget;
+                    // A small function takes in the loose code before it, as
+                    // merging would have; constants before it stay apart.
+                    let small_callable = unit.tokens < ctx.small && group.defs == 0;
+                    let absorbable = (small_callable || group.absorbable(unit.a, ctx.small))
+                        && group.len > 0
+                        && group.tokens + unit.tokens <= budget;
                     if absorbable {
                         start = group.a;
                         group = Group::default();
@@ -553,6 +559,12 @@ fn flush(
         },
     };
     out.push(span(ctx, g.a, g.b, meta));
+}
+
+/// Functions and methods stand alone however small: merged into a block
+/// they would lose their symbol, and with it symbol search and ranking.
+fn is_callable(kind: ChunkKind) -> bool {
+    matches!(kind, ChunkKind::Function | ChunkKind::Method)
 }
 
 fn span(ctx: &Ctx, a: usize, b: usize, meta: Meta) -> Span {
