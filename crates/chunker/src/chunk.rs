@@ -121,4 +121,10 @@ impl Chunk {
     pub fn qualified_symbol(&self) -> Option<String> {
         crate::names::qualify(self.scope.as_deref(), self.symbol.as_deref())
     }
+
+    /// The qualified symbol in plain words (see [`crate::name_text`]), the
+    /// second text embedded for a chunk that defines a symbol.
+    pub fn name_text(&self) -> Option<String> {
+        crate::names::name_text(self.qualified_symbol().as_deref())
+    }
 }

@@ -38,4 +38,5 @@ mod window;
 
 pub use chunk::{Chunk, ChunkKind};
 pub use chunker::{supported_languages, ChunkOptions, Chunker};
+pub use names::name_text;
 pub use tokens::{EstimateCounter, TokenCounter};

@@ -45,4 +45,4 @@ pub use ranking::is_test_path;
 pub use reader::{index_exists, IndexReader};
 pub use tokenizer::split_code;
 pub use types::*;
-pub use writer::IndexWriter;
+pub use writer::{vector_key, IndexWriter};

@@ -54,6 +54,8 @@ pub(crate) mod key {
     pub const DATA_GEN: &str = "data_generation";
     /// Bumped on every commit that changes which chunks have vectors.
     pub const VECTOR_GEN: &str = "vector_generation";
+    /// The caller's version of how files become chunks and vectors.
+    pub const PIPELINE: &str = "pipeline_version";
 }
 
 fn configure(conn: &Connection) -> Result<(), IndexError> {

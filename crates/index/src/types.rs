@@ -151,7 +151,11 @@ pub struct IndexStats {
 #[derive(Debug, Clone)]
 pub struct PendingChunk {
     pub chunk_id: String,
-    /// blake3 hex of `embed_text`, the embedding-cache key with model and dims.
+    /// blake3 hex of `embed_text` and `name_text`, the embedding-cache key
+    /// with model and dims.
     pub text_hash: String,
     pub embed_text: String,
+    /// The symbol in plain words, embedded apart and blended into the
+    /// chunk's vector (None for chunks without a symbol).
+    pub name_text: Option<String>,
 }

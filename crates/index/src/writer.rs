@@ -203,8 +203,8 @@ impl IndexWriter {
         let mut fresh: Vec<(i64, String)> = Vec::new();
         let mut docs = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let text_hash = blake3::hash(c.embed_text.as_bytes()).to_hex().to_string();
             let qualified = c.qualified_symbol();
+            let text_hash = vector_key(&c.embed_text, c.name_text().as_deref());
             let reuse = old
                 .get_mut(&(c.id.clone(), text_hash.clone()))
                 .and_then(|v| {
@@ -315,6 +315,20 @@ impl IndexWriter {
         Ok(())
     }
 
+    /// The pipeline version recorded by [`IndexWriter::set_pipeline_version`]
+    /// (None for an index built before versions were recorded).
+    pub fn pipeline_version(&self) -> Result<Option<String>, IndexError> {
+        meta::get(&self.conn, key::PIPELINE)
+    }
+
+    /// Records the version of the chunking and embedding rules the stored
+    /// chunks were made with, so a later build with other rules can tell
+    /// that every file needs chunking again. Lands with the next commit.
+    pub fn set_pipeline_version(&mut self, version: &str) -> Result<(), IndexError> {
+        self.begin()?;
+        meta::set(&self.conn, key::PIPELINE, version)
+    }
+
     /// Makes all changes durable and visible to readers: SQLite first, then
     /// the BM25 commit tagged with the same generation (a crash in between is
     /// repaired by the next writer). Vectors become searchable at `commit_vectors`.
@@ -396,4 +410,18 @@ impl Drop for IndexWriter {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// The embedding-cache key of a chunk's vector: blake3 of `embed_text`,
+/// and of the name text too when the chunk has one, since its vector then
+/// blends both (`name:v1` names that recipe; a new recipe gets new keys, so
+/// cached vectors of an old one are never reused).
+pub fn vector_key(embed_text: &str, name_text: Option<&str>) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(embed_text.as_bytes());
+    if let Some(name) = name_text {
+        h.update(b"\0name:v1\0");
+        h.update(name.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
 }

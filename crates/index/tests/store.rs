@@ -171,7 +171,7 @@ fn embedding_cache_survives_force_rebuilds_and_is_shared() {
             .iter()
             .flat_map(|(_, c)| {
                 c.iter()
-                    .map(|c| blake3::hash(c.embed_text.as_bytes()).to_hex().to_string())
+                    .map(|c| vector_key(&c.embed_text, c.name_text().as_deref()))
             })
             .collect();
         let refs: Vec<&str> = hashes.iter().map(|s| s.as_str()).collect();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use amanmcp_index::{IndexWriter, PendingChunk};
 
-use super::StageTimes;
+use super::{name_blend, StageTimes};
 use crate::{CancelFlag, Engine, EngineError, IndexReport, ProgressSink};
 
 /// Pending chunks fetched from the index at a time.
@@ -97,10 +97,12 @@ impl Engine {
                     while !rest.is_empty() && !cancel.is_cancelled() {
                         let tail = rest.split_off(rest.len().min(per_call));
                         let batch = std::mem::replace(&mut rest, tail);
-                        let texts: Vec<&str> =
-                            batch.iter().map(|p| p.embed_text.as_str()).collect();
+                        let texts = name_blend::texts(&batch);
                         let t = Instant::now();
-                        let out = embedder.embed_documents(&texts).map_err(EngineError::from);
+                        let out = embedder
+                            .embed_documents(&texts)
+                            .map_err(EngineError::from)
+                            .and_then(|v| name_blend::blend(&batch, v));
                         let failed = out.is_err();
                         if tx.send((batch, out, t.elapsed())).is_err() || failed {
                             break;

@@ -5,6 +5,7 @@
 mod chunk_stage;
 mod diff;
 mod embed_stage;
+mod name_blend;
 mod timings;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,13 @@ use crate::paths::relative_string;
 use crate::{CancelFlag, Engine, EngineError, IndexReport, ProgressSink};
 
 pub(crate) use timings::StageTimes;
+
+/// Version of the rules that turn files into chunks and chunks into vectors
+/// (chunker boundaries, embed and name texts, vector blending). An index
+/// recorded with another version is chunked again on its next full run,
+/// since otherwise unchanged files would keep chunks made by the old rules;
+/// the embedding cache still answers for every text seen before.
+pub(crate) const PIPELINE_VERSION: &str = "2026-11-22.names-v1";
 
 impl Engine {
     /// Brings the index in line with the working tree: new and changed files
@@ -36,6 +44,16 @@ impl Engine {
         let mut report = IndexReport::default();
         let mut guard = self.writer()?;
         let writer = self.prepared_writer(&mut guard, force, progress)?;
+        if !force && writer.pipeline_version()?.as_deref() != Some(PIPELINE_VERSION) {
+            // Chunks made by other rules would stay until their file changes.
+            if !writer.files()?.is_empty() {
+                progress.message(
+                    "index made by an older amanmcp: chunking every file again (cached vectors reused)",
+                );
+            }
+            writer.clear()?;
+        }
+        writer.set_pipeline_version(PIPELINE_VERSION)?;
         self.reload_ignore_rules();
 
         progress.phase("scan", None);
@@ -97,6 +115,10 @@ impl Engine {
         let mut report = IndexReport::default();
         let mut guard = self.writer()?;
         let writer = self.prepared_writer(&mut guard, false, &crate::NoProgress)?;
+        if writer.pipeline_version()?.as_deref() != Some(PIPELINE_VERSION) {
+            drop(guard);
+            return self.index(false, &crate::NoProgress, cancel);
+        }
         let known = writer.files()?;
         let mut to_index: Vec<ScannedFile> = Vec::new();
         for abs in paths {
