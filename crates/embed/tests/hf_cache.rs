@@ -7,26 +7,16 @@
 use std::path::{Path, PathBuf};
 
 use amanmcp_embed::candle::{CandleEmbedder, CandleOptions, DeviceChoice};
-use amanmcp_embed::models::{models_dir, resolve_model, ModelKind};
+use amanmcp_embed::models::{resolve_model, ModelKind};
 use amanmcp_embed::{EmbedError, Embedder};
+
+#[path = "support/fetched.rs"]
+mod fetched;
+
+use fetched::fetched_model;
 
 const ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
 const REVISION: &str = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf";
-
-fn fetched_minilm() -> Option<PathBuf> {
-    let dir = models_dir().join("all-MiniLM-L6-v2");
-    if dir.join("model.safetensors").is_file() {
-        return Some(dir);
-    }
-    if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some_and(|v| !v.is_empty() && v != "0") {
-        panic!(
-            "all-MiniLM-L6-v2 missing in {} and AMANMCP_REQUIRE_MODELS is set; run scripts/fetch-models.sh",
-            dir.display()
-        );
-    }
-    eprintln!("\n*** SKIPPED: all-MiniLM-L6-v2 not fetched; run scripts/fetch-models.sh ***\n");
-    None
-}
 
 /// A hub-cache snapshot of `ID` whose files are symlinks to `source`.
 fn hub_snapshot(cache: &Path, source: &Path) -> PathBuf {
@@ -48,7 +38,7 @@ fn hub_snapshot(cache: &Path, source: &Path) -> PathBuf {
 
 #[test]
 fn models_resolve_from_the_hub_cache_offline() {
-    let Some(source) = fetched_minilm() else {
+    let Some(source) = fetched_model("all-MiniLM-L6-v2", "model.safetensors") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

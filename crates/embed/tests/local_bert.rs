@@ -2,29 +2,17 @@
 //! values. Needs `scripts/fetch-models.sh`; skips loudly without the model
 //! unless AMANMCP_REQUIRE_MODELS is set (CI), where it fails.
 
-use std::path::PathBuf;
-
 use amanmcp_embed::candle::{CandleEmbedder, CandleOptions, DeviceChoice};
 use amanmcp_embed::models::{resolve_model, ModelKind};
 use amanmcp_embed::Embedder;
 
-fn model_dir(name: &str) -> Option<PathBuf> {
-    let dir = amanmcp_embed::models::models_dir().join(name);
-    if dir.join("model.safetensors").is_file() {
-        return Some(dir);
-    }
-    if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some_and(|v| !v.is_empty() && v != "0") {
-        panic!("model {name} missing in {} and AMANMCP_REQUIRE_MODELS is set; run scripts/fetch-models.sh", dir.display());
-    }
-    eprintln!(
-        "\n*** SKIPPED: model {name} not found in {}; run scripts/fetch-models.sh ***\n",
-        dir.display()
-    );
-    None
-}
+#[path = "support/fetched.rs"]
+mod fetched;
+
+use fetched::fetched_model;
 
 fn minilm(budget: usize) -> Option<CandleEmbedder> {
-    let dir = model_dir("all-MiniLM-L6-v2")?;
+    let dir = fetched_model("all-MiniLM-L6-v2", "model.safetensors")?;
     let opts = CandleOptions {
         device: DeviceChoice::Cpu,
         batch_token_budget: budget,
@@ -115,7 +103,7 @@ fn long_input_is_truncated_and_empty_input_rejected() {
 
 #[test]
 fn resolves_by_short_and_full_name() {
-    let Some(dir) = model_dir("all-MiniLM-L6-v2") else {
+    let Some(dir) = fetched_model("all-MiniLM-L6-v2", "model.safetensors") else {
         return;
     };
     for name in ["all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"] {

@@ -4,30 +4,16 @@
 //! without it unless AMANMCP_REQUIRE_MODELS is set.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use amanmcp_embed::models::{detect_kind, resolve_model, ModelKind};
 use amanmcp_embed::static_model::StaticEmbedder;
 use amanmcp_embed::Embedder;
 use candle_core::{Device, Tensor};
 
-fn static_test() -> Option<PathBuf> {
-    let dir = amanmcp_embed::models::models_dir().join("static-test");
-    if dir.join("model.safetensors").is_file() {
-        return Some(dir);
-    }
-    if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some_and(|v| !v.is_empty() && v != "0") {
-        panic!(
-            "static-test missing in {}; run scripts/fetch-models.sh",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "\n*** SKIPPED: static-test not found in {}; run scripts/fetch-models.sh ***\n",
-        dir.display()
-    );
-    None
-}
+#[path = "support/fetched.rs"]
+mod fetched;
+
+use fetched::fetched_model;
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -35,7 +21,9 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn static_test_model_embeds_and_ranks() {
-    let Some(dir) = static_test() else { return };
+    let Some(dir) = fetched_model("static-test", "model.safetensors") else {
+        return;
+    };
     assert_eq!(detect_kind(&dir).unwrap(), ModelKind::Static);
     let r = resolve_model("static-test", false).unwrap();
     assert_eq!((r.dir.clone(), r.kind), (dir.clone(), ModelKind::Static));

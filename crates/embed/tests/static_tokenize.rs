@@ -12,24 +12,10 @@ use amanmcp_chunker::TokenCounter;
 use amanmcp_embed::static_tokenize::StaticTokenizer;
 use tokenizers::{Tokenizer, TruncationParams};
 
-/// A test model's directory, or `None` (loudly) when it is not installed.
-fn model_dir(name: &str) -> Option<PathBuf> {
-    let dir = amanmcp_embed::models::models_dir().join(name);
-    if dir.join("tokenizer.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var_os("AMANMCP_REQUIRE_MODELS").is_some_and(|v| !v.is_empty() && v != "0") {
-        panic!(
-            "{name} missing in {}; run scripts/fetch-models.sh",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "\n*** SKIPPED: {name} not found in {}; run scripts/fetch-models.sh ***\n",
-        dir.display()
-    );
-    None
-}
+#[path = "support/fetched.rs"]
+mod fetched;
+
+use fetched::fetched_model;
 
 /// Source and text files under `dir`, sorted, skipping hidden and target.
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -214,7 +200,7 @@ fn random_texts(n: usize) -> Vec<String> {
 
 #[test]
 fn static_test_ids_match_encode() {
-    let Some(dir) = model_dir("static-test") else {
+    let Some(dir) = fetched_model("static-test", "tokenizer.json") else {
         return;
     };
     let mut texts = edge_cases();
@@ -226,7 +212,7 @@ fn static_test_ids_match_encode() {
 
 #[test]
 fn wordpiece_ids_match_encode() {
-    let Some(dir) = model_dir("all-MiniLM-L6-v2") else {
+    let Some(dir) = fetched_model("all-MiniLM-L6-v2", "tokenizer.json") else {
         return;
     };
     let mut texts = edge_cases();
@@ -241,7 +227,7 @@ fn wordpiece_ids_match_encode() {
 /// extra added tokens (an id past the vocabulary, a normalized one).
 #[test]
 fn unigram_variants_match_encode() {
-    let Some(dir) = model_dir("static-test") else {
+    let Some(dir) = fetched_model("static-test", "tokenizer.json") else {
         return;
     };
     let raw = std::fs::read_to_string(dir.join("tokenizer.json")).unwrap();
