@@ -125,6 +125,6 @@ impl Chunk {
     /// The qualified symbol in plain words (see [`crate::name_text`]), the
     /// second text embedded for a chunk that defines a symbol.
     pub fn name_text(&self) -> Option<String> {
-        crate::names::name_text(self.qualified_symbol().as_deref())
+        crate::names::chunk_name_text(self.kind, self.qualified_symbol().as_deref(), &self.content)
     }
 }

@@ -38,5 +38,5 @@ mod window;
 
 pub use chunk::{Chunk, ChunkKind};
 pub use chunker::{supported_languages, ChunkOptions, Chunker};
-pub use names::name_text;
+pub use names::{chunk_name_text, name_text};
 pub use tokens::{EstimateCounter, TokenCounter};

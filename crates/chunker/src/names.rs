@@ -1,5 +1,7 @@
 //! Qualified symbol names.
 
+use crate::ChunkKind;
+
 /// Joins a scope and a symbol into `Scope::symbol`, taking the type name out
 /// of scopes such as `impl Display for Foo` or `class Console`.
 pub(crate) fn qualify(scope: Option<&str>, symbol: Option<&str>) -> Option<String> {
@@ -46,9 +48,75 @@ pub fn name_text(qualified: Option<&str>) -> Option<String> {
     (!words.is_empty()).then(|| words.to_string())
 }
 
+/// Most member names listed for a container.
+const MAX_MEMBERS: usize = 16;
+
+/// The name text of a chunk: its qualified symbol in words, and for a
+/// container kept whole (a small `impl` or class) the names of the
+/// functions it defines too, so each member's name reaches the vector.
+pub fn chunk_name_text(kind: ChunkKind, qualified: Option<&str>, content: &str) -> Option<String> {
+    let own = name_text(qualified)?;
+    if !matches!(
+        kind,
+        ChunkKind::Impl | ChunkKind::Class | ChunkKind::Trait | ChunkKind::Interface
+    ) {
+        return Some(own);
+    }
+    let mut out = own;
+    for member in defined_functions(content).take(MAX_MEMBERS) {
+        if let Some(words) = name_text(Some(member)) {
+            out.push(' ');
+            out.push_str(&words);
+        }
+    }
+    Some(out)
+}
+
+/// Names following a function keyword (`fn`, `def`, `func`, `function`) at
+/// the start of a line's code, after modifiers such as `pub(crate) async`;
+/// comment lines are skipped.
+fn defined_functions(content: &str) -> impl Iterator<Item = &str> {
+    content.lines().filter_map(|line| {
+        let code = line.trim_start();
+        if ["//", "#", "*", "/*", "--"]
+            .iter()
+            .any(|c| code.starts_with(c))
+        {
+            return None;
+        }
+        let mut words = code
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty());
+        let has_keyword = words
+            .by_ref()
+            .take(6)
+            .any(|w| matches!(w, "fn" | "def" | "func" | "function"));
+        has_keyword.then(|| words.next()).flatten()
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::name_text;
+    use super::{chunk_name_text, name_text};
+    use crate::ChunkKind;
+
+    #[test]
+    fn containers_list_their_functions() {
+        let src = "impl<T> Timeout<T> {\n    pub fn get_ref(&self) -> &T {\n        &self.value\n    }\n    pub(crate) async fn into_inner(self) -> T { self.value }\n    // fn commented\n}\n";
+        assert_eq!(
+            chunk_name_text(ChunkKind::Impl, Some("Timeout"), src).as_deref(),
+            Some("Timeout get ref into inner")
+        );
+        assert_eq!(
+            chunk_name_text(ChunkKind::Method, Some("Timeout::get_ref"), src).as_deref(),
+            Some("Timeout get ref")
+        );
+        let py = "class Stack:\n    def push(self, item):\n        self._items.append(item)\n";
+        assert_eq!(
+            chunk_name_text(ChunkKind::Class, Some("Stack"), py).as_deref(),
+            Some("Stack push")
+        );
+    }
 
     #[test]
     fn names_become_words() {

@@ -6,6 +6,7 @@ use crate::graph::{self, Graph, GraphPointer};
 use crate::meta::{self, key};
 use crate::types::{EmbeddingSpec, PendingChunk};
 use crate::writer::IndexWriter;
+use amanmcp_chunker::ChunkKind;
 use rusqlite::params;
 use std::collections::HashMap;
 
@@ -83,15 +84,19 @@ impl IndexWriter {
     /// Chunks still waiting for a vector, oldest first (stable order).
     pub fn pending_embeddings(&self, limit: usize) -> Result<Vec<PendingChunk>, IndexError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, text_hash, embed_text, qualified FROM chunks WHERE has_vector = 0 ORDER BY cid LIMIT ?1",
+            "SELECT id, text_hash, embed_text, qualified, kind, content FROM chunks WHERE has_vector = 0 ORDER BY cid LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             let qualified: Option<String> = r.get(3)?;
+            let kind: String = r.get(4)?;
+            let content: String = r.get(5)?;
             Ok(PendingChunk {
                 chunk_id: r.get(0)?,
                 text_hash: r.get(1)?,
                 embed_text: r.get(2)?,
-                name_text: amanmcp_chunker::name_text(qualified.as_deref()),
+                name_text: ChunkKind::parse(&kind).and_then(|kind| {
+                    amanmcp_chunker::chunk_name_text(kind, qualified.as_deref(), &content)
+                }),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

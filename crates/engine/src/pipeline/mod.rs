@@ -24,7 +24,7 @@ pub(crate) use timings::StageTimes;
 /// recorded with another version is chunked again on its next full run,
 /// since otherwise unchanged files would keep chunks made by the old rules;
 /// the embedding cache still answers for every text seen before.
-pub(crate) const PIPELINE_VERSION: &str = "2026-11-22.names-v1";
+pub(crate) const PIPELINE_VERSION: &str = "2026-11-22.names-v2";
 
 impl Engine {
     /// Brings the index in line with the working tree: new and changed files
