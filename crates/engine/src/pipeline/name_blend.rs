@@ -9,6 +9,7 @@
 //! chunk MRR@10 rose 0.368 → 0.420 and hybrid 0.430 → 0.446, for about 5%
 //! more embedding work (names are a few tokens). docs/benchmarks.md has the sweep.
 
+use amanmcp_embed::EmbedError;
 use amanmcp_index::PendingChunk;
 
 use crate::EngineError;
@@ -35,7 +36,7 @@ pub(super) fn blend(
 ) -> Result<Vec<Vec<f32>>, EngineError> {
     let expected = batch.len() + batch.iter().filter(|p| p.name_text.is_some()).count();
     if vectors.len() != expected {
-        return Err(EngineError::Config(format!(
+        return Err(invalid(format!(
             "the embedder returned {} vectors for {expected} texts",
             vectors.len()
         )));
@@ -48,7 +49,7 @@ pub(super) fn blend(
         }
         let Some(name) = vectors.next() else { break };
         if name.len() != v.len() {
-            return Err(EngineError::Config(format!(
+            return Err(invalid(format!(
                 "the embedder returned vectors of {} and {} dimensions",
                 v.len(),
                 name.len()
@@ -63,6 +64,10 @@ pub(super) fn blend(
         }
     }
     Ok(code)
+}
+
+fn invalid(reason: String) -> EngineError {
+    EngineError::Embed(EmbedError::InvalidVector(reason))
 }
 
 #[cfg(test)]
