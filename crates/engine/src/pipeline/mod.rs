@@ -20,10 +20,11 @@ use crate::{CancelFlag, Engine, EngineError, IndexReport, ProgressSink};
 pub(crate) use timings::StageTimes;
 
 /// Version of the rules that turn files into chunks and chunks into vectors
-/// (chunker boundaries, embed and name texts, vector blending). An index
-/// recorded with another version is chunked again on its next full run,
-/// since otherwise unchanged files would keep chunks made by the old rules;
-/// the embedding cache still answers for every text seen before.
+/// (chunker boundaries, embed and name texts, vector blending). On a full
+/// run, an index recorded with another version treats every file as
+/// changed, since otherwise unchanged files would keep chunks made by the
+/// old rules; chunks whose text did not change keep their vectors, and the
+/// embedding cache answers for every text seen before.
 pub(crate) const PIPELINE_VERSION: &str = "2026-11-22.names-v2";
 
 impl Engine {
@@ -44,15 +45,10 @@ impl Engine {
         let mut report = IndexReport::default();
         let mut guard = self.writer()?;
         let writer = self.prepared_writer(&mut guard, force, progress)?;
-        if !force && writer.pipeline_version()?.as_deref() != Some(PIPELINE_VERSION) {
-            // Chunks made by other rules would stay until their file changes.
-            if !writer.files()?.is_empty() {
-                progress.message(
-                    "index made by an older amanmcp: chunking every file again (cached vectors reused)",
-                );
-            }
-            writer.clear()?;
-        }
+        // Chunks made by other rules would stay until their file changes:
+        // then every file counts as changed (chunks whose text is the same
+        // keep their vectors, the cache answers for the rest).
+        let outdated = writer.pipeline_version()?.as_deref() != Some(PIPELINE_VERSION);
         writer.set_pipeline_version(PIPELINE_VERSION)?;
         self.reload_ignore_rules();
 
@@ -67,7 +63,11 @@ impl Engine {
             tracing::debug!(path = %s.path, reason = %s.reason, "skipped");
         }
 
-        let known = times.time("store", || writer.files())?;
+        let mut known = times.time("store", || writer.files())?;
+        if outdated && !force && !known.is_empty() {
+            progress.message("index made by an older amanmcp: chunking every file again");
+            known.values_mut().for_each(|rec| rec.hash.clear());
+        }
         let plan = diff::plan(scan.files, &known);
         report.files_added = plan.added;
         report.files_modified = plan.modified;
