@@ -90,6 +90,35 @@ fn incremental_changes_and_force_reuse_the_cache() {
     assert_eq!(again["files_unchanged"], first["files_scanned"], "{again}");
     assert_eq!(again["chunks_embedded"], 0, "{again}");
 
+    // An index made by older chunking rules: every file is chunked again,
+    // unchanged chunk texts keep their vectors, and the version is recorded.
+    {
+        let db =
+            rusqlite::Connection::open(fx.root().join(".amanmcp").join("index.sqlite")).unwrap();
+        let n = db
+            .execute(
+                "UPDATE manifest SET value = 'older' WHERE key = 'pipeline_version'",
+                [],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "the index records its pipeline version");
+    }
+    let upgraded = fx.index(&[]);
+    assert_eq!(
+        upgraded["files_modified"], first["files_scanned"],
+        "{upgraded}"
+    );
+    assert_eq!(upgraded["chunks_embedded"], 0, "{upgraded}");
+    assert_eq!(
+        upgraded["chunks_total"], first["chunks_total"],
+        "{upgraded}"
+    );
+    let settled = fx.index(&[]);
+    assert_eq!(
+        settled["files_unchanged"], first["files_scanned"],
+        "{settled}"
+    );
+
     // --force on an unchanged repo rebuilds but embeds nothing.
     let forced = fx.index(&["--force"]);
     assert_eq!(forced["chunks_embedded"], 0, "{forced}");
