@@ -49,7 +49,6 @@ impl Engine {
         // then every file counts as changed (chunks whose text is the same
         // keep their vectors, the cache answers for the rest).
         let outdated = writer.pipeline_version()?.as_deref() != Some(PIPELINE_VERSION);
-        writer.set_pipeline_version(PIPELINE_VERSION)?;
         self.reload_ignore_rules();
 
         progress.phase("scan", None);
@@ -89,6 +88,12 @@ impl Engine {
             &mut report,
             &mut times,
         )?;
+        // Recorded only once every file went through the current rules, so
+        // an interrupted upgrade is picked up again by the next run.
+        if !cancel.is_cancelled() {
+            writer.set_pipeline_version(PIPELINE_VERSION)?;
+            writer.commit()?;
+        }
         let newly_pending = writer.pending_count()?.saturating_sub(pending_before);
         report.chunks_cached = report.chunks_written.saturating_sub(newly_pending);
         if !cancel.is_cancelled() {
