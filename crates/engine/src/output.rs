@@ -17,6 +17,9 @@ pub struct RankDebug {
     pub vector_rank: Option<u32>,
     pub vector_cosine: Option<f32>,
     pub boosts: Vec<String>,
+    /// The reranker's features and multiplier (hybrid queries with vectors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rerank: Option<amanmcp_index::RerankFeatures>,
 }
 
 /// One search or symbol hit.

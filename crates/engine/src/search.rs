@@ -198,6 +198,7 @@ fn to_item(h: SearchHit, debug: bool) -> ResultItem {
             vector_rank: h.vector_rank,
             vector_cosine: h.vector_cosine,
             boosts: h.boosts.clone(),
+            rerank: h.rerank,
         }),
         id: h.id,
         path: h.path,

@@ -3,9 +3,10 @@
 use crate::error::{IndexError, IoContext};
 use crate::filters::CidSet;
 use crate::ranking;
+use crate::rerank;
 use crate::rows::ChunkRow;
 use crate::tokenizer;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use tantivy::collector::{FilterCollector, TopDocs};
@@ -201,6 +202,55 @@ impl Bm25Index {
             return Ok(None);
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+}
+
+impl Bm25Index {
+    /// The query's distinct analyzed terms (stop words of a sentence
+    /// dropped, as in [`Bm25Index::query`]) with their IDF in code bodies,
+    /// for the reranker's coverage feature.
+    pub fn query_terms(
+        &self,
+        searcher: &tantivy::Searcher,
+        text: &str,
+    ) -> Result<Vec<(String, f32)>, IndexError> {
+        let short = ranking::is_short_query(text);
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.body)?;
+        let mut terms: Vec<String> = Vec::new();
+        for word in text.split_whitespace() {
+            if !short && !ranking::is_identifier_like(word) && is_stop_word(word) {
+                continue;
+            }
+            let mut stream = analyzer.token_stream(word);
+            while let Some(tok) = stream.next() {
+                if !terms.contains(&tok.text) {
+                    terms.push(tok.text.clone());
+                }
+            }
+        }
+        let n = searcher.num_docs();
+        terms
+            .into_iter()
+            .map(|t| {
+                let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &t))?;
+                Ok((t, rerank::idf(df, n)))
+            })
+            .collect()
+    }
+
+    /// Every analyzed term of a chunk's text, name and path.
+    pub fn chunk_terms(&self, parts: &[&str]) -> Result<HashSet<String>, IndexError> {
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.body)?;
+        let mut out = HashSet::new();
+        for part in parts {
+            let mut stream = analyzer.token_stream(part);
+            while let Some(tok) = stream.next() {
+                if !out.contains(&tok.text) {
+                    out.insert(tok.text.clone());
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

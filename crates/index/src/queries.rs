@@ -3,6 +3,7 @@
 use crate::error::IndexError;
 use crate::meta::{self, key, SCHEMA_VERSION};
 use crate::types::{FileRecord, IndexStats};
+use amanmcp_chunker::ChunkKind;
 use amanmcp_scanner::Language;
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -93,6 +94,10 @@ pub(crate) struct CandidateMeta {
     pub path: String,
     pub symbol: Option<String>,
     pub qualified: Option<String>,
+    /// `None` for a kind this build does not know (a newer index).
+    pub kind: Option<ChunkKind>,
+    /// The chunk text, for the reranker's term coverage.
+    pub content: String,
 }
 
 pub(crate) fn candidate_meta(
@@ -103,7 +108,7 @@ pub(crate) fn candidate_meta(
     for batch in cids.chunks(400) {
         let placeholders = vec!["?"; batch.len()].join(",");
         let sql = format!(
-            "SELECT cid, path, symbol, qualified FROM chunks WHERE cid IN ({placeholders})"
+            "SELECT cid, path, symbol, qualified, kind, content FROM chunks WHERE cid IN ({placeholders})"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(batch.iter()), |r| {
@@ -113,6 +118,8 @@ pub(crate) fn candidate_meta(
                     path: r.get(1)?,
                     symbol: r.get(2)?,
                     qualified: r.get(3)?,
+                    kind: ChunkKind::parse(&r.get::<_, String>(4)?),
+                    content: r.get(5)?,
                 },
             ))
         })?;

@@ -66,6 +66,7 @@ impl ChunkRow {
             vector_rank: None,
             vector_cosine: None,
             boosts: Vec::new(),
+            rerank: None,
         }
     }
 }

@@ -7,10 +7,11 @@ use crate::graph;
 use crate::queries;
 use crate::ranking::{self, Fused};
 use crate::reader::IndexReader;
+use crate::rerank::{self, QueryTerms, RerankFeatures, Reranker};
 use crate::rows::{self, ChunkRow, CHUNK_COLUMNS};
 use crate::types::{SearchHit, SearchMode, SearchRequest, SearchResponse};
 use rusqlite::OptionalExtension;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -31,6 +32,7 @@ struct Scored<'a> {
     boosts: Vec<String>,
     fused: &'a Fused,
     path: String,
+    rerank: Option<RerankFeatures>,
 }
 
 /// Applies the post-fusion multipliers; returns the score and their labels.
@@ -179,7 +181,22 @@ impl IndexReader {
         // Score candidates best-fused first, in batches, until no remaining one
         // could reach the top `limit` even with every boost.
         let r = &req.ranking;
-        let max_mult = r.symbol_boost.max(1.0) * r.path_boost.max(1.0) * r.test_penalty.max(1.0);
+        let reranker = match (&query_vec, graph) {
+            (Some(_), Some(_)) if req.mode == SearchMode::Hybrid && use_text => {
+                let searcher = self.searcher.searcher();
+                Some(Reranker {
+                    weights: rerank::weights_for(snap.spec.as_ref().map(|s| s.backend.as_str())),
+                    terms: QueryTerms::new(self.bm25.query_terms(&searcher, text)?),
+                    best_bm25: bm25_list.first().map(|(_, s)| *s),
+                    apply: r.rerank,
+                })
+            }
+            _ => None,
+        };
+        let max_mult = r.symbol_boost.max(1.0)
+            * r.path_boost.max(1.0)
+            * r.test_penalty.max(1.0)
+            * reranker.as_ref().map_or(1.0, Reranker::max_multiplier);
         let mut order: Vec<(i64, &Fused)> = fused.iter().map(|(c, f)| (*c, f)).collect();
         order.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
         let batch = (3 * req.limit).max(DEFINITION_SCAN);
@@ -196,11 +213,35 @@ impl IndexReader {
             } else {
                 HashSet::new()
             };
+            // Exact cosines for the batch: BM25-only candidates have none yet.
+            let cosines: HashMap<i64, f32> = match (&reranker, &query_vec, graph) {
+                (Some(_), Some(q), Some(g)) => g
+                    .graph
+                    .exact_search(q, slice.iter().copied(), slice.len())
+                    .into_iter()
+                    .collect(),
+                _ => HashMap::new(),
+            };
             for (cid, f) in &order[done..end] {
                 // Candidates without a row were deleted after the list was built (tombstones).
                 let Some(m) = metas.get(cid) else { continue };
-                let (score, boosts) =
+                let (mut score, boosts) =
                     boost(f.score, r, &words, &path_terms, m, defining.contains(cid));
+                // A definition of an identifier the query names in code form.
+                let named = defining.contains(cid);
+                let features = match &reranker {
+                    Some(rr) => {
+                        let qualified = m.qualified.as_deref().unwrap_or_default();
+                        let terms = self.bm25.chunk_terms(&[&m.content, qualified, &m.path])?;
+                        let cosine = cosines.get(cid).copied().or(f.vector.map(|v| v.1));
+                        let x = rr.features(cosine, f.bm25.map(|b| b.1), &terms, m.kind, named);
+                        if rr.apply {
+                            score *= x.multiplier;
+                        }
+                        Some(x)
+                    }
+                    None => None,
+                };
                 finals.push(score);
                 scored.push(Scored {
                     cid: *cid,
@@ -208,6 +249,7 @@ impl IndexReader {
                     boosts,
                     fused: f,
                     path: m.path.clone(),
+                    rerank: features,
                 });
             }
             done = end;
@@ -245,6 +287,7 @@ impl IndexReader {
             score,
             boosts,
             fused: f,
+            rerank,
             ..
         } in scored
         {
@@ -258,6 +301,7 @@ impl IndexReader {
             hit.bm25_score = f.bm25.map(|b| b.1);
             hit.vector_rank = f.vector.map(|v| v.0);
             hit.vector_cosine = f.vector.map(|v| v.1);
+            hit.rerank = rerank;
             hits.push(hit);
         }
         hits.sort_by(|a, b| {

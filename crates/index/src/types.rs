@@ -66,6 +66,8 @@ pub struct RankingOptions {
     pub symbol_boost: f32,
     /// Multiplier applied when query terms match the chunk's path.
     pub path_boost: f32,
+    /// Rerank the fused candidates of a hybrid query (see `rerank.rs`).
+    pub rerank: bool,
 }
 
 impl Default for RankingOptions {
@@ -82,6 +84,7 @@ impl Default for RankingOptions {
             test_penalty: 0.5,
             symbol_boost: 1.2,
             path_boost: 1.1,
+            rerank: true,
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct SearchHit {
     pub vector_cosine: Option<f32>,
     /// Multipliers applied after fusion, e.g. `symbol×1.5`, `test×0.8`.
     pub boosts: Vec<String>,
+    /// The reranker's view of this hit (hybrid queries with vectors only).
+    pub rerank: Option<crate::rerank::RerankFeatures>,
 }
 
 /// Results plus how they were obtained.

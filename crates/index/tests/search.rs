@@ -117,6 +117,46 @@ fn debug_fields_and_test_penalty() {
 }
 
 #[test]
+fn rerank_multiplies_boosted_scores_by_its_reported_factor() {
+    let (_d, r) = reader();
+    let mut off = request("abort tasks", 10);
+    off.ranking.rerank = false;
+    let plain = r.search(&off).unwrap().hits;
+    let ranked = r.search(&request("abort tasks", 10)).unwrap().hits;
+    assert!(!ranked.is_empty());
+    let mut compared = 0;
+    for h in &ranked {
+        let f = h.rerank.expect("hybrid hits carry the reranker's features");
+        assert!((0.0..=1.0).contains(&f.coverage), "{f:?}");
+        assert!((0.0..=1.0).contains(&f.bm25), "{f:?}");
+        if let Some(p) = plain.iter().find(|p| p.id == h.id) {
+            // Switched off, the features are still reported but not applied.
+            assert_eq!(p.rerank, Some(f));
+            assert!(
+                (h.score - p.score * f.multiplier).abs() <= 1e-5,
+                "{} vs {}",
+                h.score,
+                p.score
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 0);
+    assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
+    // The halves stay pure: no reranking outside hybrid.
+    for mode in [SearchMode::Bm25Only, SearchMode::VectorOnly] {
+        let mut req = request("abort tasks", 10);
+        req.mode = mode;
+        assert!(r
+            .search(&req)
+            .unwrap()
+            .hits
+            .iter()
+            .all(|h| h.rerank.is_none()));
+    }
+}
+
+#[test]
 fn fused_scores_follow_weighted_rrf() {
     let (_d, r) = reader();
     let mut req = request("abort tasks", 10);
@@ -127,6 +167,7 @@ fn fused_scores_follow_weighted_rrf() {
         bm25_weight: 0.7,
         vector_weight: 1.3,
         rrf_k: 60.0,
+        rerank: false,
     };
     for h in r.search(&req).unwrap().hits {
         let mut expect = 0.0;

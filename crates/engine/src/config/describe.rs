@@ -70,6 +70,7 @@ impl Config {
             ("search.test_penalty".into(), r.test_penalty.to_string()),
             ("search.symbol_boost".into(), r.symbol_boost.to_string()),
             ("search.path_boost".into(), r.path_boost.to_string()),
+            ("search.rerank".into(), r.rerank.to_string()),
             (
                 "search.default_limit".into(),
                 self.default_limit.to_string(),

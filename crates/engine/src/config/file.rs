@@ -82,6 +82,7 @@ struct SearchSection {
     test_penalty: Option<f32>,
     symbol_boost: Option<f32>,
     path_boost: Option<f32>,
+    rerank: Option<bool>,
     default_limit: Option<usize>,
 }
 
@@ -162,6 +163,7 @@ impl FileConfig {
             assign(&mut c.ranking.test_penalty, s.test_penalty);
             assign(&mut c.ranking.symbol_boost, s.symbol_boost);
             assign(&mut c.ranking.path_boost, s.path_boost);
+            assign(&mut c.ranking.rerank, s.rerank);
             assign(&mut c.default_limit, s.default_limit);
         }
         if let Some(s) = self.index {
