@@ -196,22 +196,42 @@ impl Reranker {
         named: bool,
     ) -> RerankFeatures {
         let cosine = cosine.unwrap_or(0.0);
-        let bm25 = match (bm25_score, self.best_bm25) {
-            (Some(s), Some(best)) if best > 0.0 => s / best,
-            _ => 0.0,
-        };
+        let bm25 = self.bm25_ratio(bm25_score);
         let coverage = self.terms.coverage(chunk_terms);
-        let kind = match kind {
-            _ if named => KindClass::Named,
-            Some(kind) => KindClass::of(kind),
-            None => KindClass::Other,
-        };
+        let kind = class(kind, named);
         RerankFeatures {
             cosine,
             bm25,
             coverage,
             kind,
             multiplier: self.weights.multiplier(cosine, bm25, coverage, kind),
+        }
+    }
+
+    /// The largest multiplier a candidate can earn, known before its text is
+    /// analyzed (coverage taken at its best): candidates whose bound cannot
+    /// reach the results are skipped unread.
+    pub fn bound(
+        &self,
+        cosine: Option<f32>,
+        bm25_score: Option<f32>,
+        kind: Option<ChunkKind>,
+        named: bool,
+    ) -> f32 {
+        let (cosine, bm25, kind) = (
+            cosine.unwrap_or(0.0),
+            self.bm25_ratio(bm25_score),
+            class(kind, named),
+        );
+        let w = &self.weights;
+        w.multiplier(cosine, bm25, 0.0, kind)
+            .max(w.multiplier(cosine, bm25, 1.0, kind))
+    }
+
+    fn bm25_ratio(&self, bm25_score: Option<f32>) -> f32 {
+        match (bm25_score, self.best_bm25) {
+            (Some(s), Some(best)) if best > 0.0 => s / best,
+            _ => 0.0,
         }
     }
 
@@ -222,6 +242,15 @@ impl Reranker {
         } else {
             1.0
         }
+    }
+}
+
+/// The kind feature of a candidate.
+fn class(kind: Option<ChunkKind>, named: bool) -> KindClass {
+    match kind {
+        _ if named => KindClass::Named,
+        Some(kind) => KindClass::of(kind),
+        None => KindClass::Other,
     }
 }
 
@@ -263,6 +292,25 @@ mod tests {
         ] {
             for cos in [-1.0, -0.3, 0.0, 1.0, 7.0] {
                 assert!(W.multiplier(cos, 1.0, 1.0, kind) <= max + 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn the_bound_is_never_below_the_multiplier() {
+        for weights in [W, TRANSFORMER, STATIC] {
+            let rr = Reranker {
+                weights,
+                terms: QueryTerms::new(vec![("a".into(), 1.0), ("b".into(), 2.0)]),
+                best_bm25: Some(10.0),
+                apply: true,
+            };
+            for terms in [vec![], vec!["a"], vec!["a", "b"]] {
+                let terms: HashSet<String> = terms.into_iter().map(String::from).collect();
+                for kind in [Some(ChunkKind::Method), Some(ChunkKind::Struct), None] {
+                    let x = rr.features(Some(0.4), Some(5.0), &terms, kind, false);
+                    assert!(x.multiplier <= rr.bound(Some(0.4), Some(5.0), kind, false) + 1e-6);
+                }
             }
         }
     }

@@ -203,6 +203,8 @@ impl IndexReader {
         let path_terms = ranking::path_terms(text);
         let mut scored: Vec<Scored<'_>> = Vec::with_capacity(batch);
         let mut finals: Vec<f32> = Vec::new();
+        // The current last place once `limit` candidates are scored.
+        let mut kth: Option<f32> = None;
         let mut done = 0;
         while done < order.len() {
             let end = (done + batch).min(order.len());
@@ -231,10 +233,19 @@ impl IndexReader {
                 let named = defining.contains(cid);
                 let features = match &reranker {
                     Some(rr) => {
+                        let cosine = cosines.get(cid).copied().or(f.vector.map(|v| v.1));
+                        let bm25 = f.bm25.map(|b| b.1);
+                        // Analyzing text is the costly part: skip candidates
+                        // that cannot reach the results even at full coverage.
+                        if rr.apply
+                            && kth
+                                .is_some_and(|k| score * rr.bound(cosine, bm25, m.kind, named) < k)
+                        {
+                            continue;
+                        }
                         let qualified = m.qualified.as_deref().unwrap_or_default();
                         let terms = self.bm25.chunk_terms(&[&m.content, qualified, &m.path])?;
-                        let cosine = cosines.get(cid).copied().or(f.vector.map(|v| v.1));
-                        let x = rr.features(cosine, f.bm25.map(|b| b.1), &terms, m.kind, named);
+                        let x = rr.features(cosine, bm25, &terms, m.kind, named);
                         if rr.apply {
                             score *= x.multiplier;
                         }
@@ -256,10 +267,11 @@ impl IndexReader {
             if finals.len() >= req.limit {
                 finals.sort_by(|a, b| b.total_cmp(a));
                 finals.truncate(req.limit);
-                let kth = finals[req.limit - 1];
+                let last = finals[req.limit - 1];
+                kth = Some(last);
                 if order
                     .get(done)
-                    .is_none_or(|(_, f)| f.score * max_mult < kth)
+                    .is_none_or(|(_, f)| f.score * max_mult < last)
                 {
                     break;
                 }
