@@ -76,9 +76,10 @@ const STATIC_VECTOR_FACTOR: f32 = 0.1;
 
 /// Prior trust in the vector list by embedding backend, multiplied into the
 /// configured vector weight. Static embeddings are context-free token
-/// averages: on the shared bench they score 0.02 chunk MRR@10 alone (MiniLM
-/// 0.36), so at full weight they push good keyword hits down; at 0.1 they
-/// only break ties between keyword hits (docs/benchmarks.md).
+/// averages: on the shared bench the static test model scores 0.09 chunk
+/// MRR@10 alone (MiniLM 0.45), so at full weight they push good keyword hits
+/// down; at 0.1 they only break ties between keyword hits, and the reranker
+/// uses their cosine as one feature among others (docs/benchmarks.md).
 pub(crate) fn vector_backend_factor(backend: Option<&str>) -> f32 {
     match backend {
         Some("static") => STATIC_VECTOR_FACTOR,
