@@ -24,6 +24,7 @@
 //! `key: value` lines read naturally to embedding models in any language
 //! and cost a handful of tokens.
 
+pub mod abbreviations;
 mod chunk;
 mod chunker;
 mod code;

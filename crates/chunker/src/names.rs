@@ -1,6 +1,6 @@
 //! Qualified symbol names.
 
-use crate::ChunkKind;
+use crate::{abbreviations, ChunkKind};
 
 /// Joins a scope and a symbol into `Scope::symbol`, taking the type name out
 /// of scopes such as `impl Display for Foo` or `class Console`.
@@ -25,27 +25,46 @@ pub(crate) fn qualify(scope: Option<&str>, symbol: Option<&str>) -> Option<Strin
 }
 
 /// A symbol's name in plain words, `Receiver::is_empty` → `Receiver is
-/// empty`, `AsyncReadExt::read_i128` → `Async Read Ext read i128`: the
-/// embedder sees it on its own next to the chunk text, because for thin
-/// wrappers and accessors the name is most of what there is to match.
+/// empty`, `AsyncReadExt::read_i128` → `Async Read Ext extension read i128
+/// signed integer`: the embedder sees it on its own next to the chunk text,
+/// because for thin wrappers and accessors the name is most of what there
+/// is to match. Known abbreviations are followed by their words (see
+/// [`crate::abbreviations`]), which a sentence encoder understands better.
 pub fn name_text(qualified: Option<&str>) -> Option<String> {
-    let mut out = String::new();
-    let mut prev: Option<char> = None;
-    for c in qualified?.chars() {
-        if c.is_alphanumeric() {
-            let boundary =
-                prev.is_some_and(|p| (p.is_lowercase() || p.is_ascii_digit()) && c.is_uppercase());
-            if boundary && !out.ends_with(' ') {
-                out.push(' ');
-            }
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
+    let mut words: Vec<&str> = Vec::new();
+    for ident in qualified?.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        let parts = ident_words(ident);
+        let is_part = parts.len() > 1;
+        for part in parts {
+            words.push(part);
+            let lower = part.to_lowercase();
+            words.extend(
+                abbreviations::spell_out(&lower, is_part)
+                    .into_iter()
+                    .flatten(),
+            );
         }
-        prev = Some(c);
     }
-    let words = out.trim_end();
-    (!words.is_empty()).then(|| words.to_string())
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The words of one identifier: split at `_` and where a lowercase letter
+/// or digit meets an uppercase one (`getURL` → `get`, `URL`).
+fn ident_words(ident: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for piece in ident.split('_').filter(|p| !p.is_empty()) {
+        let mut start = 0;
+        let mut prev: Option<char> = None;
+        for (i, c) in piece.char_indices() {
+            if prev.is_some_and(|p| (p.is_lowercase() || p.is_ascii_digit()) && c.is_uppercase()) {
+                out.push(&piece[start..i]);
+                start = i;
+            }
+            prev = Some(c);
+        }
+        out.push(&piece[start..]);
+    }
+    out
 }
 
 /// Most member names listed for a container.
@@ -105,11 +124,11 @@ mod tests {
         let src = "impl<T> Timeout<T> {\n    pub fn get_ref(&self) -> &T {\n        &self.value\n    }\n    pub(crate) async fn into_inner(self) -> T { self.value }\n    // fn commented\n}\n";
         assert_eq!(
             chunk_name_text(ChunkKind::Impl, Some("Timeout"), src).as_deref(),
-            Some("Timeout get ref into inner")
+            Some("Timeout get ref reference into inner")
         );
         assert_eq!(
             chunk_name_text(ChunkKind::Method, Some("Timeout::get_ref"), src).as_deref(),
-            Some("Timeout get ref")
+            Some("Timeout get ref reference")
         );
         let py = "class Stack:\n    def push(self, item):\n        self._items.append(item)\n";
         assert_eq!(
@@ -122,10 +141,15 @@ mod tests {
     fn names_become_words() {
         let n = |q: &str| name_text(Some(q)).unwrap_or_default();
         assert_eq!(n("Receiver::is_empty"), "Receiver is empty");
-        assert_eq!(n("AsyncReadExt::read_i128"), "Async Read Ext read i128");
+        assert_eq!(
+            n("AsyncReadExt::read_i128_le"),
+            "Async Read Ext extension read i128 signed integer le little endian"
+        );
+        assert_eq!(n("UdpSocket::recv"), "Udp Socket recv receive");
+        assert_eq!(n("PartialOrd::le"), "Partial Ord le");
         assert_eq!(n("Console._write_buffer"), "Console write buffer");
         assert_eq!(n("HTTPServer::getURL"), "HTTPServer get URL");
-        assert_eq!(n("__init__"), "init");
+        assert_eq!(n("__init__"), "init initialize");
         assert_eq!(name_text(Some("::")), None);
         assert_eq!(name_text(None), None);
     }

@@ -156,15 +156,15 @@ impl Bm25Index {
     }
 
     /// Query matching any analyzed term of `text` in any field (OR semantics,
-    /// BM25-scored, field-weighted). Prose words of a sentence query skip
-    /// stop words and weigh less in the symbol fields than identifiers do.
+    /// BM25-scored, field-weighted). Prose words of a sentence query weigh
+    /// less in the symbol fields than identifiers do; its stop words are
+    /// matched against symbol names only (`from_std`, `is_empty`, `into_inner`).
     /// `None` when the text has no terms.
     pub fn query(&self, text: &str) -> Result<Option<Box<dyn Query>>, IndexError> {
         let short = ranking::is_short_query(text);
         let words: Vec<(&str, bool)> = text
             .split_whitespace()
             .map(|w| (w, short || ranking::is_identifier_like(w)))
-            .filter(|(w, code)| *code || !is_stop_word(w))
             .collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (name, weight) in FIELD_WEIGHTS {
@@ -178,7 +178,13 @@ impl Bm25Index {
             let mut analyzer = self.index.tokenizer_for_field(field)?;
             let mut seen: HashMap<String, f32> = HashMap::new();
             for (word, code) in &words {
-                let w = if *code {
+                let stop = !*code && is_stop_word(word);
+                if stop && !matches!(name, FieldName::Symbol) {
+                    continue;
+                }
+                let w = if stop {
+                    STOP_SYMBOL_WEIGHT
+                } else if *code {
                     weight
                 } else {
                     prose_weight(name, weight)
@@ -267,7 +273,12 @@ fn prose_weight(field: FieldName, weight: f32) -> f32 {
 /// Symbol/scope field weight for prose words of a sentence query.
 const PROSE_SYMBOL_WEIGHT: f32 = 2.5;
 
-/// English function words dropped from sentence queries (not from identifiers).
+/// Symbol-field weight of a sentence query's stop word: in a name, `from`,
+/// `into`, `is` and `as` carry meaning; in prose and bodies they are noise.
+const STOP_SYMBOL_WEIGHT: f32 = 2.0;
+
+/// English function words of sentence queries, matched only against symbol
+/// names (never dropped from identifiers).
 fn is_stop_word(word: &str) -> bool {
     const STOP: [&str; 40] = [
         "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "and",

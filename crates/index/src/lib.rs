@@ -18,7 +18,6 @@
 //! store one generation behind: readers keep searching it, and the next writer
 //! rebuilds BM25 from SQLite and re-inserts missing vectors from the cache.
 
-mod abbreviations;
 mod bm25;
 mod cache;
 mod error;

@@ -139,18 +139,21 @@ pub(crate) fn names_symbol(
 }
 
 /// Identifiers the query names in code form (`abort_all`, `JoinSet::abort_all`
-/// → `abort_all`, `retryWithBackoff`), or its only word; used to find the
-/// chunk that defines them when the chunker merged it into a larger block.
-pub(crate) fn code_identifiers(words: &[String]) -> Vec<String> {
-    let single = words.len() <= 2;
+/// → `abort_all`, `retryWithBackoff`), or any word of a `short` query; used
+/// to find the chunk that defines them when the chunker merged it into a
+/// larger block. In a sentence a type name (`UnixListener` in "Creates new
+/// UnixListener from a std::os::unix::net::UnixListener") is context for
+/// the behaviour asked about, not the thing asked for, so it does not count.
+pub(crate) fn code_identifiers(words: &[String], short: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in words {
         let last = w.rsplit("::").next().unwrap_or(w);
+        let type_name = last.starts_with(char::is_uppercase) && !last.contains('_');
         let camel = last
             .chars()
             .zip(last.chars().skip(1))
             .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
-        let code_like = w.contains("::") || last.contains('_') || camel || single;
+        let code_like = short || (!type_name && (w.contains("::") || last.contains('_') || camel));
         if code_like && last.chars().count() >= 3 && !out.iter().any(|o| o == last) {
             out.push(last.to_string());
         }
@@ -361,10 +364,19 @@ mod tests {
             "consume_value"
         ));
         let words = symbol_candidates("JoinSet::abort_all and retryWithBackoff in the code");
-        assert_eq!(code_identifiers(&words), ["abort_all", "retryWithBackoff"]);
         assert_eq!(
-            code_identifiers(&symbol_candidates("shutdown")),
+            code_identifiers(&words, false),
+            ["abort_all", "retryWithBackoff"]
+        );
+        let words = symbol_candidates("Creates new UnixListener from a std::net::UnixListener");
+        assert!(code_identifiers(&words, false).is_empty());
+        assert_eq!(
+            code_identifiers(&symbol_candidates("shutdown"), true),
             ["shutdown"]
+        );
+        assert_eq!(
+            code_identifiers(&symbol_candidates("UnixListener"), true),
+            ["UnixListener"]
         );
     }
 

@@ -211,7 +211,7 @@ impl IndexReader {
             let slice: Vec<i64> = order[done..end].iter().map(|(c, _)| *c).collect();
             let metas = queries::candidate_meta(&conn, &slice)?;
             let defining = if done == 0 {
-                self.defining(&conn, &slice, &words)?
+                self.defining(&conn, &slice, &words, ranking::is_short_query(text))?
             } else {
                 HashSet::new()
             };
@@ -338,8 +338,9 @@ impl IndexReader {
         conn: &rusqlite::Connection,
         cids: &[i64],
         words: &[String],
+        short: bool,
     ) -> Result<HashSet<i64>, IndexError> {
-        let idents = ranking::code_identifiers(words);
+        let idents = ranking::code_identifiers(words, short);
         if idents.is_empty() {
             return Ok(HashSet::new());
         }

@@ -1,8 +1,8 @@
 //! Code-aware tokenizer: identifiers are emitted whole and split into their
 //! camelCase / PascalCase / snake_case / kebab-case / digit parts, lowercased;
-//! known abbreviations also emit their words (see `crate::abbreviations`).
+//! known abbreviations also emit their words (see `amanmcp_chunker::abbreviations`).
 
-use crate::abbreviations;
+use amanmcp_chunker::abbreviations;
 use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
 
 /// Name under which the plain code analyzer is registered in tantivy.
@@ -31,9 +31,9 @@ impl Tokenizer for CodeTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
         self.tokens.clear();
         let mut position = 0usize;
-        for_each_token(text, |from, to, term| {
+        for_each_token(text, |from, to, term, part| {
             // Known abbreviations (`recv`) also stand for their words (`receive`).
-            let expansion = abbreviations::expand(&term);
+            let expansion = abbreviations::expand(&term, part);
             self.tokens.push(Token {
                 offset_from: from,
                 offset_to: to,
@@ -91,7 +91,7 @@ pub(crate) fn analyzers() -> [(&'static str, TextAnalyzer); 2] {
 /// All lowercase tokens of `text` in order (whole identifiers then their parts).
 pub fn split_code(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for_each_token(text, |_, _, t| out.push(t));
+    for_each_token(text, |_, _, t, _| out.push(t));
     out
 }
 
@@ -99,8 +99,9 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Calls `emit(byte_from, byte_to, lowercase_term)` for each token.
-fn for_each_token(text: &str, mut emit: impl FnMut(usize, usize, String)) {
+/// Calls `emit(byte_from, byte_to, lowercase_term, is_part)` for each token;
+/// `is_part` is true for the sub-words of a longer identifier.
+fn for_each_token(text: &str, mut emit: impl FnMut(usize, usize, String, bool)) {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -128,7 +129,7 @@ fn for_each_token(text: &str, mut emit: impl FnMut(usize, usize, String)) {
     }
 }
 
-fn emit_word(word: &str, base: usize, emit: &mut impl FnMut(usize, usize, String)) {
+fn emit_word(word: &str, base: usize, emit: &mut impl FnMut(usize, usize, String, bool)) {
     let trimmed = word.trim_matches(|c| c == '_' || c == '-');
     if trimmed.is_empty() {
         return;
@@ -137,13 +138,29 @@ fn emit_word(word: &str, base: usize, emit: &mut impl FnMut(usize, usize, String
     let parts = word_parts(trimmed);
     let whole = trimmed.to_lowercase();
     if whole.len() <= MAX_TOKEN_BYTES {
-        emit(offset, offset + trimmed.len(), whole);
+        emit(offset, offset + trimmed.len(), whole, false);
     }
-    if parts.len() > 1 {
-        for (from, to) in parts {
-            let part = trimmed[from..to].to_lowercase();
-            if part.len() <= MAX_TOKEN_BYTES {
-                emit(offset + from, offset + to, part);
+    if parts.len() <= 1 {
+        return;
+    }
+    for (k, &(from, to)) in parts.iter().enumerate() {
+        let part = trimmed[from..to].to_lowercase();
+        if part.len() <= MAX_TOKEN_BYTES {
+            emit(offset + from, offset + to, part, true);
+        }
+        // Letters glued to a number form one unit too (`i32` in
+        // `read_i32_le`, `v4` in `set_multicast_loop_v4`), unless that
+        // unit is the whole identifier, already emitted.
+        let glued = k > 0 && parts[k - 1].1 == from && parts.len() > 2;
+        if glued && trimmed[from..to].starts_with(|c: char| c.is_ascii_digit()) {
+            let start = parts[k - 1].0;
+            if trimmed[start..from].chars().all(|c| c.is_alphabetic()) {
+                emit(
+                    offset + start,
+                    offset + to,
+                    trimmed[start..to].to_lowercase(),
+                    true,
+                );
             }
         }
     }
@@ -200,7 +217,15 @@ mod tests {
             split_code("kebab-case-name"),
             ["kebab-case-name", "kebab", "case", "name"]
         );
-        assert_eq!(split_code("sha256sum"), ["sha256sum", "sha", "256", "sum"]);
+        assert_eq!(
+            split_code("sha256sum"),
+            ["sha256sum", "sha", "256", "sha256", "sum"]
+        );
+        assert_eq!(
+            split_code("read_i32_le"),
+            ["read_i32_le", "read", "i", "32", "i32", "le"]
+        );
+        assert_eq!(split_code("u8"), ["u8", "u", "8"]);
         assert_eq!(split_code("__init__"), ["__init__".trim_matches('_')]);
         assert_eq!(split_code("x - y"), ["x", "y"]);
         assert_eq!(split_code("Ünïcode wörds"), ["ünïcode", "wörds"]);

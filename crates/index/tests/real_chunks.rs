@@ -227,6 +227,11 @@ fn identifiers_rank_their_definitions_first_on_real_chunks() {
             "def next_token",
             "src/parser/consume.py",
         ),
+        (
+            "how is TokenStream implemented",
+            "class TokenStream",
+            "src/parser/consume.py",
+        ),
     ] {
         for mode in [SearchMode::Hybrid, SearchMode::Bm25Only] {
             let mut req = request(q, 5);

@@ -25,7 +25,7 @@ pub(crate) use timings::StageTimes;
 /// changed, since otherwise unchanged files would keep chunks made by the
 /// old rules; chunks whose text did not change keep their vectors, and the
 /// embedding cache answers for every text seen before.
-pub(crate) const PIPELINE_VERSION: &str = "2026-11-22.names-v2";
+pub(crate) const PIPELINE_VERSION: &str = "2026-11-22.vocab-v3";
 
 impl Engine {
     /// Brings the index in line with the working tree: new and changed files

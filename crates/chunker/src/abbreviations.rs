@@ -2,17 +2,39 @@
 //!
 //! Natural-language queries say "receive", "buffer", "address"; code says
 //! `recv`, `buf`, `addr`. The BM25 analyzer indexes an identifier part
-//! found here under its full word(s) as well, at the same position, so a
-//! described behaviour finds the terse name. Only unambiguous,
+//! found here under its full word(s) as well, at the same position, and
+//! the name text handed to the embedder spells them out, so a described
+//! behaviour finds the terse name. Only unambiguous,
 //! widely used abbreviations are listed; nothing here is specific to one
 //! project.
 
-/// The full word(s) for a lowercase identifier part, if it is a known
-/// abbreviation.
-pub(crate) fn expand(part: &str) -> Option<&'static [&'static str]> {
-    let i = TABLE.binary_search_by(|(k, _)| k.cmp(&part)).ok()?;
+/// The full word(s) for a lowercase term, if it is a known abbreviation.
+/// `is_part` says the term is a sub-word of a longer identifier: a few
+/// entries are English words or operators on their own (`be`, `le`, `is`)
+/// and stand for their words only inside an identifier (`to_be_bytes`).
+pub fn expand(term: &str, is_part: bool) -> Option<&'static [&'static str]> {
+    if !is_part && PART_ONLY.contains(&term) {
+        return None;
+    }
+    let i = TABLE.binary_search_by(|(k, _)| k.cmp(&term)).ok()?;
     Some(TABLE[i].1)
 }
+
+/// Like [`expand`], for text an embedder reads: without the entries that
+/// are associations for keyword matching rather than spellings (`is` is
+/// how a predicate "returns true", `count` a "number of").
+pub fn spell_out(term: &str, is_part: bool) -> Option<&'static [&'static str]> {
+    if INDEX_ONLY.contains(&term) {
+        return None;
+    }
+    expand(term, is_part)
+}
+
+/// Entries of [`TABLE`] expanded only inside a longer identifier.
+const PART_ONLY: [&str; 3] = ["be", "is", "le"];
+
+/// Entries of [`TABLE`] that [`spell_out`] leaves alone.
+const INDEX_ONLY: [&str; 2] = ["count", "is"];
 
 /// Sorted by abbreviation (checked by a test).
 const TABLE: &[(&str, &[&str])] = &[
@@ -27,6 +49,7 @@ const TABLE: &[(&str, &[&str])] = &[
     ("attrs", &["attributes"]),
     ("auth", &["authentication"]),
     ("avg", &["average"]),
+    ("be", &["big", "endian"]),
     ("buf", &["buffer"]),
     ("bufs", &["buffers"]),
     ("calc", &["calculate"]),
@@ -42,6 +65,7 @@ const TABLE: &[(&str, &[&str])] = &[
     ("cols", &["columns"]),
     ("config", &["configuration"]),
     ("conn", &["connection"]),
+    ("count", &["number"]),
     ("ctx", &["context"]),
     ("cur", &["current"]),
     ("curr", &["current"]),
@@ -65,18 +89,27 @@ const TABLE: &[(&str, &[&str])] = &[
     ("exe", &["executable"]),
     ("expr", &["expression"]),
     ("ext", &["extension"]),
+    ("f32", &["float"]),
+    ("f64", &["float"]),
     ("fd", &["file", "descriptor"]),
     ("fmt", &["format"]),
     ("fn", &["function"]),
     ("func", &["function"]),
     ("gen", &["generate"]),
     ("hdr", &["header"]),
+    ("i128", &["signed", "integer"]),
+    ("i16", &["signed", "integer"]),
+    ("i32", &["signed", "integer"]),
+    ("i64", &["signed", "integer"]),
+    ("i8", &["signed", "integer"]),
     ("id", &["identifier"]),
     ("idx", &["index"]),
     ("impl", &["implementation"]),
     ("info", &["information"]),
     ("init", &["initialize"]),
+    ("is", &["true"]),
     ("iter", &["iterator"]),
+    ("le", &["little", "endian"]),
     ("len", &["length"]),
     ("lhs", &["left"]),
     ("lib", &["library"]),
@@ -132,6 +165,11 @@ const TABLE: &[(&str, &[&str])] = &[
     ("tmp", &["temporary"]),
     ("ts", &["timestamp"]),
     ("tx", &["transmitter", "send"]),
+    ("u128", &["unsigned", "integer"]),
+    ("u16", &["unsigned", "integer"]),
+    ("u32", &["unsigned", "integer"]),
+    ("u64", &["unsigned", "integer"]),
+    ("u8", &["unsigned", "integer"]),
     ("usr", &["user"]),
     ("util", &["utility"]),
     ("utils", &["utilities"]),
@@ -157,7 +195,12 @@ mod tests {
             assert_eq!(*k, k.to_lowercase());
             assert!(!words.is_empty() && words.iter().all(|w| *w == w.to_lowercase()));
         }
-        assert_eq!(expand("recv"), Some(&["receive"][..]));
-        assert_eq!(expand("receive"), None);
+        assert_eq!(expand("recv", false), Some(&["receive"][..]));
+        assert_eq!(expand("receive", false), None);
+        assert_eq!(expand("le", true), Some(&["little", "endian"][..]));
+        assert_eq!(expand("le", false), None);
+        assert_eq!(expand("is", true), Some(&["true"][..]));
+        assert_eq!(spell_out("is", true), None);
+        assert_eq!(spell_out("recv", false), Some(&["receive"][..]));
     }
 }
