@@ -234,6 +234,25 @@ pub(crate) fn path_matches(terms: &[String], path: &str) -> bool {
     terms.iter().any(|t| toks.iter().any(|p| p == t))
 }
 
+/// True when the query asks about tests ("tests for abort_all",
+/// `test_consume`): test files then keep their full score.
+pub(crate) fn asks_for_tests(query: &str) -> bool {
+    const WORDS: [&str; 9] = [
+        "test",
+        "tests",
+        "testing",
+        "tested",
+        "unittest",
+        "unittests",
+        "pytest",
+        "fixture",
+        "fixtures",
+    ];
+    split_code(query)
+        .iter()
+        .any(|t| WORDS.contains(&t.as_str()))
+}
+
 /// Heuristic test-file detection across ecosystems.
 pub fn is_test_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
@@ -378,6 +397,15 @@ mod tests {
             code_identifiers(&symbol_candidates("UnixListener"), true),
             ["UnixListener"]
         );
+    }
+
+    #[test]
+    fn queries_asking_for_tests() {
+        assert!(asks_for_tests("tests for abort_all"));
+        assert!(asks_for_tests("where is test_consume_value"));
+        assert!(asks_for_tests("TestServeHTTP"));
+        assert!(!asks_for_tests("Returns the latest value"));
+        assert!(!asks_for_tests("contest attestation"));
     }
 
     #[test]

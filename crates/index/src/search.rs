@@ -43,6 +43,7 @@ fn boost(
     path_terms: &[String],
     m: &queries::CandidateMeta,
     defines: bool,
+    wants_tests: bool,
 ) -> (f32, Vec<String>) {
     let mut score = fused;
     let mut boosts = Vec::new();
@@ -59,7 +60,7 @@ fn boost(
         score *= r.path_boost;
         boosts.push(format!("path×{}", r.path_boost));
     }
-    if r.test_penalty != 1.0 && ranking::is_test_path(&m.path) {
+    if r.test_penalty != 1.0 && !wants_tests && ranking::is_test_path(&m.path) {
         score *= r.test_penalty;
         boosts.push(format!("test×{}", r.test_penalty));
     }
@@ -201,6 +202,7 @@ impl IndexReader {
         order.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
         let batch = (3 * req.limit).max(DEFINITION_SCAN);
         let path_terms = ranking::path_terms(text);
+        let wants_tests = ranking::asks_for_tests(text);
         let mut scored: Vec<Scored<'_>> = Vec::with_capacity(batch);
         let mut finals: Vec<f32> = Vec::new();
         // The current last place once `limit` candidates are scored.
@@ -227,8 +229,15 @@ impl IndexReader {
             for (cid, f) in &order[done..end] {
                 // Candidates without a row were deleted after the list was built (tombstones).
                 let Some(m) = metas.get(cid) else { continue };
-                let (mut score, boosts) =
-                    boost(f.score, r, &words, &path_terms, m, defining.contains(cid));
+                let (mut score, boosts) = boost(
+                    f.score,
+                    r,
+                    &words,
+                    &path_terms,
+                    m,
+                    defining.contains(cid),
+                    wants_tests,
+                );
                 // A definition of an identifier the query names in code form.
                 let named = defining.contains(cid);
                 let features = match &reranker {

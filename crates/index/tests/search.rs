@@ -106,6 +106,12 @@ fn debug_fields_and_test_penalty() {
         "{:?}",
         test_hit.boosts
     );
+    // A query that asks for tests keeps their full score.
+    let res = r.search(&request("tests of consume_value", 10)).unwrap();
+    assert!(res
+        .hits
+        .iter()
+        .all(|h| !h.boosts.iter().any(|b| b.starts_with("test"))));
     // Without the penalty the test file has no test boost entry.
     let mut req = request("consume_value", 10);
     req.ranking.test_penalty = 1.0;
