@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(n("Receiver::is_empty"), "Receiver is empty");
         assert_eq!(
             n("AsyncReadExt::read_i128_le"),
-            "Async Read Ext extension read i128 signed integer le little endian"
+            "Async Read Ext extension read i128 signed integer le little"
         );
         assert_eq!(n("UdpSocket::recv"), "Udp Socket recv receive");
         assert_eq!(n("PartialOrd::le"), "Partial Ord le");
