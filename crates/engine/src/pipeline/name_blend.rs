@@ -2,7 +2,8 @@
 //!
 //! A chunk that defines a symbol is embedded twice: its `embed_text` and
 //! its name in plain words (`Receiver is empty`; a container kept whole
-//! adds the names of its functions, `Timeout get ref into inner`). The stored vector is
+//! adds the names of its functions, `Timeout get ref reference into inner`; known
+//! abbreviations are followed by their words). The stored vector is
 //! `normalize(code + NAME_WEIGHT · name)`. General-purpose text models read
 //! a thin wrapper's body poorly, and its name is most of what a description
 //! of it can match; on the shared bench (300 queries, MiniLM) vector-only
