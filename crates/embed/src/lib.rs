@@ -20,6 +20,7 @@ mod vectors;
 
 pub mod candle;
 pub mod models;
+pub mod query_adapter;
 pub mod remote;
 pub mod select;
 pub mod static_model;

@@ -72,7 +72,7 @@ impl Engine {
                 (Some(embedder), _, _) => {
                     let t = Instant::now();
                     match embedder.embed_query(text) {
-                        Ok(v) => vector = Some(v),
+                        Ok(v) => vector = Some(self.adapt_query(v)),
                         Err(e) => degraded_reason = Some(format!("query embedding failed ({e}): BM25 only")),
                     }
                     timings.insert("embed_query".to_string(), ms(t));
@@ -119,6 +119,20 @@ impl Engine {
             stale: self.is_stale_flag() || pending,
             timings_ms: timings,
         })
+    }
+
+    /// The query vector through the embedding model's learned adapter, when
+    /// it has one and `search.query_adapter` is on (see
+    /// `amanmcp_embed::query_adapter`); otherwise unchanged.
+    fn adapt_query(&self, v: Vec<f32>) -> Vec<f32> {
+        if !self.config.query_adapter {
+            return v;
+        }
+        let Some(e) = &self.embedder else { return v };
+        match amanmcp_embed::query_adapter::for_model(&e.info().model_id) {
+            Some(adapter) => adapter.apply(&v).unwrap_or(v),
+            None => v,
+        }
     }
 
     /// Chunks defining `name` (exact, then case-insensitive, then fuzzy).

@@ -72,6 +72,10 @@ impl Config {
             ("search.path_boost".into(), r.path_boost.to_string()),
             ("search.rerank".into(), r.rerank.to_string()),
             (
+                "search.query_adapter".into(),
+                self.query_adapter.to_string(),
+            ),
+            (
                 "search.default_limit".into(),
                 self.default_limit.to_string(),
             ),

@@ -83,6 +83,7 @@ struct SearchSection {
     symbol_boost: Option<f32>,
     path_boost: Option<f32>,
     rerank: Option<bool>,
+    query_adapter: Option<bool>,
     default_limit: Option<usize>,
 }
 
@@ -164,6 +165,7 @@ impl FileConfig {
             assign(&mut c.ranking.symbol_boost, s.symbol_boost);
             assign(&mut c.ranking.path_boost, s.path_boost);
             assign(&mut c.ranking.rerank, s.rerank);
+            assign(&mut c.query_adapter, s.query_adapter);
             assign(&mut c.default_limit, s.default_limit);
         }
         if let Some(s) = self.index {

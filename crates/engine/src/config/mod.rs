@@ -58,6 +58,9 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// Fusion weights and boosts.
     pub ranking: RankingOptions,
+    /// Map query vectors through the model's learned adapter, when it has
+    /// one (`amanmcp_embed::query_adapter`).
+    pub query_adapter: bool,
     /// Results returned when a query gives no limit.
     pub default_limit: usize,
     /// How long a writer waits for another writer's lock.
@@ -89,6 +92,7 @@ impl Default for Config {
             max_file_size: 1024 * 1024,
             ignore: Vec::new(),
             ranking: RankingOptions::default(),
+            query_adapter: true,
             default_limit: 10,
             lock_timeout: Duration::from_secs(10),
         }
