@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# make-adapter-corpus.sh OUT_DIR
+# make-adapter-corpus.sh SET OUT_DIR
 #
-# Builds the query adapter's training corpus from pinned registry packages,
-# disjoint from the shared bench and from the reranker's corpus: 23 Rust
-# crates (adapter-crates/, `cargo fetch`) and eight Python packages (pip
-# wheels). Nothing is committed. Idempotent: skipped when OUT_DIR/.complete exists.
+# Builds one of the query adapter's own training corpora from pinned registry
+# packages, disjoint from the shared bench, from the reranker's corpus and
+# from each other. SET names a folder next to this script (corpus-a,
+# corpus-b): its Cargo.toml pins the Rust crates (`cargo fetch`), its
+# python.txt the Python wheels and the package folders to take from each.
+# Nothing is committed. Idempotent: skipped when OUT_DIR/.complete exists.
 set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
-OUT=$1
+[ $# -eq 2 ] || { echo "usage: $0 SET OUT_DIR   (SET: a or b)" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SET_DIR=$HERE/corpus-$1
+OUT=$2
+[ -f "$SET_DIR/Cargo.toml" ] || { echo "error: no corpus set '$1' ($SET_DIR)" >&2; exit 2; }
 PYTHON=${PYTHON:-python3}
 CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
-PY_PKGS=(urllib3==2.7.0 prompt_toolkit==3.0.52 pydantic==2.13.4 anyio==4.16.0 starlette==1.10.0 jsonschema==4.26.0 uvicorn==0.54.0 pydantic_settings==2.14.1)
 
 if [ -e "$OUT/.complete" ]; then
   echo "adapter corpus already complete: $OUT" >&2
@@ -22,10 +25,10 @@ mkdir -p "$OUT"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-cp -r "$HERE/adapter-crates" "$TMP/crates"
+cp -r "$SET_DIR" "$TMP/crates"
 CARGO_REGISTRIES_CRATES_IO_PROTOCOL=sparse cargo fetch --manifest-path "$TMP/crates/Cargo.toml" >&2
 # The exact pins from the manifest: `name = "=version"` or `{ version = "=version", ... }`.
-sed -nE 's/^([a-z_-]+) = .*"=([0-9.]+)".*/\1-\2/p' "$HERE/adapter-crates/Cargo.toml" | while read -r crate; do
+sed -nE 's/^([a-z0-9_-]+) = .*"=([0-9.]+)".*/\1-\2/p' "$SET_DIR/Cargo.toml" | while read -r crate; do
   src=""
   for d in "$CARGO_HOME"/registry/src/*/"$crate"; do
     [ -f "$d/Cargo.toml" ] && { src=$d; break; }
@@ -35,14 +38,21 @@ sed -nE 's/^([a-z_-]+) = .*"=([0-9.]+)".*/\1-\2/p' "$HERE/adapter-crates/Cargo.t
   rm -f "$OUT/$crate/.cargo-ok"
 done
 
-"$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: "${PY_PKGS[@]}" -d "$TMP/wheels" >&2
-"$PYTHON" - "$TMP/wheels" "$OUT" urllib3 prompt_toolkit pydantic anyio starlette jsonschema uvicorn pydantic_settings <<'PY'
-import pathlib, sys, zipfile
-wheels, out, pkgs = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3:]
-for pkg in pkgs:
-    whl = next(w for w in wheels.glob("*.whl") if w.name.lower().startswith(pkg + "-"))
+mapfile -t PINS < <(grep -v '^#' "$SET_DIR/python.txt" | awk 'NF { print $1 }')
+"$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: "${PINS[@]}" -d "$TMP/wheels" >&2
+"$PYTHON" - "$TMP/wheels" "$OUT" "$SET_DIR/python.txt" <<'PY'
+import pathlib, re, sys, zipfile
+wheels, out, spec = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+for line in spec.read_text().splitlines():
+    if not line.strip() or line.startswith("#"):
+        continue
+    pin, *dirs = line.split()
+    name = re.sub(r"[-_.]+", "_", pin.split("==")[0]).lower()
+    whl = next(w for w in wheels.glob("*.whl") if w.name.lower().startswith(name + "-"))
     with zipfile.ZipFile(whl) as z:
-        members = [m for m in z.namelist() if m.startswith(pkg + "/")]
+        members = [m for m in z.namelist() if m.split("/", 1)[0] in dirs]
+        if not members:
+            sys.exit(f"error: {whl.name} has none of {dirs}")
         z.extractall(out, members)
 PY
 touch "$OUT/.complete"
