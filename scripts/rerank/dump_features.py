@@ -28,7 +28,8 @@ with open(a.out, "w") as out:
                 sys.exit("no rerank features in --debug output: a hybrid index with vectors is needed")
             cands.append({
                 "score": x["score"] / f["multiplier"] if f["multiplier"] > 0 else x["score"],
-                "cosine": f["cosine"], "bm25": f["bm25"], "coverage": f["coverage"], "kind": f["kind"],
+                "cosine": f["cosine"], "bm25": f["bm25"], "coverage": f["coverage"], "name": f["name"], "kind": f["kind"],
+                "symbol": x.get("symbol"),
                 "hit": x["path"] == q["path"] and x["start_line"] <= q["line"] <= x["end_line"],
             })
         out.write(json.dumps({"id": q["id"], "language": q["language"], "candidates": cands}) + "\n")

@@ -3,7 +3,7 @@
 pairwise logistic regression: for every training query whose target is
 among the dumped candidates, target-minus-other feature differences are
 the positives. Features: ln(boosted score), cosine, relative BM25, term
-coverage, and kind one-hots (callable, impl, type definition). The fitted
+coverage, name match, and kind one-hots (callable, impl, type definition). The fitted
 coefficient of ln(score) is divided out, so the result multiplies the
 boosted score by exp(w · features), as rerank.rs does.
 
@@ -14,7 +14,7 @@ import argparse, json, math
 import numpy as np
 
 KINDS = ["callable", "impl", "type_def"]
-NAMES = ["cosine", "bm25", "coverage"] + KINDS
+NAMES = ["cosine", "bm25", "coverage", "name"] + KINDS
 
 def load(path):
     out = []
@@ -22,11 +22,11 @@ def load(path):
         r = json.loads(line)
         c = r["candidates"]
         if not c:
-            out.append((np.zeros((0, 7)), np.zeros(0, bool))); continue
+            out.append((np.zeros((0, 1 + len(NAMES))), np.zeros(0, bool))); continue
         # rerank.rs gives a definition the query names the best kind prior;
         # callable's is the best in every fitted set so far.
         kind = lambda x: "callable" if x["kind"] == "named" else x["kind"]
-        X = np.array([[math.log(max(x["score"], 1e-9)), x["cosine"], x["bm25"], x["coverage"]]
+        X = np.array([[math.log(max(x["score"], 1e-9)), x["cosine"], x["bm25"], x["coverage"], x["name"]]
                       + [1.0 if kind(x) == k else 0.0 for k in KINDS] for x in c])
         out.append((X, np.array([x["hit"] for x in c])))
     return out

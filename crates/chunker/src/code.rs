@@ -15,9 +15,11 @@
 //!   then lines, each part keeping the definition's symbol and signature.
 //!
 //! Recursion is depth-limited, so pathological nesting cannot overflow the
-//! stack: past the limit, units are cut by lines.
+//! stack: past the limit, units are cut by lines. What counts as a
+//! definition, and its signature and scope, is `definition.rs`.
 
-use crate::languages::{default_name, LangSpec, HEADER_SCOPE};
+use crate::definition::{def_info, def_meta, find_body, member_scope, Def};
+use crate::languages::LangSpec;
 use crate::lines::Lines;
 use crate::span::{Meta, Span};
 use crate::window::{line_pieces, pack, Piece};
@@ -34,29 +36,6 @@ const MAX_TRANSPARENT_DEPTH: usize = 4;
 const TRIVIAL_TOKENS: usize = 4;
 /// Smallest content budget, whatever the header costs.
 const MIN_BUDGET: usize = 16;
-/// Longest signature kept, in chars.
-const SIGNATURE_MAX: usize = 160;
-
-/// Node kinds that hold the members or statements of a definition when it
-/// has no `body` field.
-const BODY_KINDS: &[&str] = &[
-    "block",
-    "body_statement",
-    "class_body",
-    "declaration_list",
-    "field_declaration_list",
-    "template_body",
-    "enum_body",
-    "enum_class_body",
-    "interface_body",
-    "protocol_body",
-    "object_type",
-    "statement_block",
-    "compound_statement",
-    "function_body",
-    "indented_block",
-];
-
 /// Everything the algorithm needs about the file being chunked.
 pub(crate) struct Ctx<'a> {
     pub src: &'a str,
@@ -66,20 +45,6 @@ pub(crate) struct Ctx<'a> {
     pub budget: usize,
     /// Definitions below this many tokens are merged with neighbours.
     pub small: usize,
-}
-
-/// A recognised definition.
-struct Def<'t> {
-    /// The node including wrappers (`export`, decorators, `template<>`).
-    outer: Node<'t>,
-    /// The definition itself (signature starts here).
-    node: Node<'t>,
-    kind: ChunkKind,
-    name: Option<String>,
-    /// Scope known from the definition itself (Go receiver, C++ `Foo::`).
-    scope_hint: Option<String>,
-    /// Container keyword when members are chunked separately.
-    container: Option<&'static str>,
 }
 
 enum UnitKind<'t> {
@@ -232,130 +197,6 @@ fn push_unit<'t>(
         clipped,
         kind,
     });
-}
-
-/// Recognises a definition, looking through wrapper nodes.
-fn def_info<'t>(ctx: &Ctx, node: Node<'t>, depth: usize) -> Option<Def<'t>> {
-    let spec = ctx.spec;
-    if spec.wrappers.contains(&node.kind()) {
-        if depth >= 3 {
-            return None;
-        }
-        let mut cursor = node.walk();
-        let inner = node
-            .named_children(&mut cursor)
-            .find_map(|c| def_info(ctx, c, depth + 1));
-        return inner.map(|mut d| {
-            d.outer = node;
-            d
-        });
-    }
-    let table_kind = spec
-        .defs
-        .iter()
-        .find(|(k, _)| *k == node.kind())
-        .map(|(_, c)| *c);
-    let refined = spec.refine.and_then(|f| f(node, ctx.src));
-    if table_kind.is_none() && refined.is_none() {
-        return None;
-    }
-    let table_container = spec
-        .containers
-        .iter()
-        .find(|(k, _)| *k == node.kind())
-        .map(|(_, w)| *w);
-    let (kind, name, scope_hint, container) = match refined {
-        Some(r) => (r.kind, r.name, r.scope, r.container.or(table_container)),
-        None => (
-            table_kind.unwrap_or(ChunkKind::Block),
-            None,
-            None,
-            table_container,
-        ),
-    };
-    let name = name
-        .or_else(|| spec.name.and_then(|f| f(node, ctx.src)))
-        .or_else(|| default_name(node, ctx.src));
-    Some(Def {
-        outer: node,
-        node,
-        kind,
-        name,
-        scope_hint,
-        container,
-    })
-}
-
-/// The node holding a definition's members or statements.
-fn find_body(node: Node) -> Option<Node> {
-    if let Some(body) = node.child_by_field_name("body") {
-        return Some(body);
-    }
-    let mut cursor = node.walk();
-    let found = node
-        .named_children(&mut cursor)
-        .filter(|c| BODY_KINDS.contains(&c.kind()))
-        .last();
-    found
-}
-
-/// The definition's head up to its body, whitespace collapsed, e.g.
-/// `pub fn abort_all(&mut self)`.
-fn signature(ctx: &Ctx, node: Node) -> Option<String> {
-    let start = node.start_byte();
-    let first_line_end = ctx.lines.end(ctx.lines.line_of(start));
-    let end = match find_body(node) {
-        Some(body) if body.start_byte() > start => body.start_byte(),
-        _ => first_line_end.max(start),
-    };
-    let head = ctx.src.get(start..end.min(node.end_byte()).max(start))?;
-    let collapsed = head.split_whitespace().collect::<Vec<_>>().join(" ");
-    let collapsed = collapsed.split(" where ").next().unwrap_or(&collapsed);
-    let trimmed = collapsed.trim_end_matches(['{', ':', '=', ' ']).trim();
-    if trimmed.is_empty() {
-        return None;
-    }
-    Some(match trimmed.char_indices().nth(SIGNATURE_MAX) {
-        Some((i, _)) => format!("{}…", &trimmed[..i]),
-        None => trimmed.to_string(),
-    })
-}
-
-fn def_meta(ctx: &Ctx, def: &Def, scope: Option<&str>) -> Meta {
-    let scope = scope.map(str::to_string).or_else(|| def.scope_hint.clone());
-    let kind = if def.kind == ChunkKind::Function && scope.is_some() {
-        ChunkKind::Method
-    } else {
-        def.kind
-    };
-    Meta {
-        kind,
-        symbol: def.name.clone(),
-        scope,
-        signature: signature(ctx, def.node),
-        sig_start: Some(def.node.start_byte()),
-        context: None,
-    }
-}
-
-/// Scope of a container's members: `class Console`, `impl<T> JoinSet<T>`,
-/// nested as `mod a > impl B`.
-fn member_scope(ctx: &Ctx, def: &Def, keyword: &str, parent: Option<&str>) -> String {
-    let own = if keyword == HEADER_SCOPE {
-        let end = find_body(def.node).map_or(def.node.end_byte(), |b| b.start_byte());
-        let head = ctx.src.get(def.node.start_byte()..end).unwrap_or("");
-        let head = head.split_whitespace().collect::<Vec<_>>().join(" ");
-        head.split(" where ").next().unwrap_or(&head).to_string()
-    } else {
-        match &def.name {
-            Some(name) => format!("{keyword} {name}"),
-            None => keyword.to_string(),
-        }
-    };
-    match parent {
-        Some(p) => format!("{p} > {own}"),
-        None => own,
-    }
 }
 
 /// Tokens a `label: value` header line costs (value clipped like the header).

@@ -28,6 +28,7 @@ pub mod abbreviations;
 mod chunk;
 mod chunker;
 mod code;
+mod definition;
 mod languages;
 mod lines;
 mod markdown;

@@ -66,6 +66,13 @@ pub fn search(out: &SearchOutput, debug: bool) {
                         )
                     )
                 );
+                if let Some(f) = &d.rerank {
+                    let line = format!(
+                        "rerank x{:.2}: cos {:.3}, bm25 {:.2}, coverage {:.2}, name {:.2}, {:?}",
+                        f.multiplier, f.cosine, f.bm25, f.coverage, f.name, f.kind
+                    );
+                    println!("    {}", paint("2", &line));
+                }
             }
         }
         println!();

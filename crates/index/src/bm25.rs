@@ -6,6 +6,7 @@ use crate::ranking;
 use crate::rerank;
 use crate::rows::ChunkRow;
 use crate::tokenizer;
+use amanmcp_chunker::abbreviations;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -242,6 +243,31 @@ impl Bm25Index {
                 Ok((t, rerank::idf(df, n)))
             })
             .collect()
+    }
+
+    /// The analyzed forms of each part of a definition's name (`try_recv` →
+    /// {`tri`, `try`}, {`recv`, `receiv`}), for the reranker's name match.
+    pub fn name_parts(&self, name: &str) -> Result<Vec<HashSet<String>>, IndexError> {
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.body)?;
+        let mut out = Vec::new();
+        for unit in tokenizer::name_units(name) {
+            // A part of a name spells out like one inside an identifier
+            // (`le` → little), which the analyzer alone cannot know.
+            let mut text = unit.clone();
+            for word in abbreviations::expand(&unit, true).into_iter().flatten() {
+                text.push(' ');
+                text.push_str(word);
+            }
+            let mut forms = HashSet::new();
+            let mut stream = analyzer.token_stream(&text);
+            while let Some(tok) = stream.next() {
+                forms.insert(tok.text.clone());
+            }
+            if !forms.is_empty() {
+                out.push(forms);
+            }
+        }
+        Ok(out)
     }
 
     /// Every analyzed term of a chunk's text, name and path.

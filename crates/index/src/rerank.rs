@@ -7,6 +7,9 @@
 //! - the exact cosine between the query and the chunk vector;
 //! - the BM25 score relative to the query's best BM25 score;
 //! - the IDF-weighted share of the query's terms the chunk contains;
+//! - the share of the chunk's name parts the query mentions: of two methods
+//!   the query fits equally well, `recv` beats `try_recv` for "Receives a
+//!   datagram", since nothing asked for "try";
 //! - a prior by kind (callables, impls, type definitions).
 //!
 //! The weights are fitted by `scripts/rerank/train.py`, with pairwise
@@ -67,6 +70,10 @@ pub struct RerankFeatures {
     pub bm25: f32,
     /// IDF-weighted share of the query's terms found in the chunk, 0–1.
     pub coverage: f32,
+    /// Share of the chunk's name parts (`try`, `recv`) found among the
+    /// query's words, 0–1 (0 for a chunk without a name).
+    #[serde(default)]
+    pub name: f32,
     pub kind: KindClass,
     /// `exp(w · features)`, the factor applied to the boosted score.
     pub multiplier: f32,
@@ -78,35 +85,39 @@ pub(crate) struct Weights {
     pub cosine: f32,
     pub bm25: f32,
     pub coverage: f32,
+    pub name: f32,
     pub callable: f32,
     pub impl_: f32,
     pub type_def: f32,
 }
 
 /// Weights for transformer embedders (MiniLM, bge, e5, remote servers),
-/// fitted with all-MiniLM-L6-v2 and its query adapter on 5,421 training
-/// queries none of which the adapter was fitted on (corpus "b" of
-/// scripts/adapter/ and the adapter's held-out queries): on the shared
-/// bench, hybrid chunk MRR@10 went from 0.592 to 0.600.
+/// fitted with all-MiniLM-L6-v2 and its query adapter on the 4,558 queries
+/// of corpus "b" of scripts/adapter/, none of which the adapter was fitted
+/// on: on the shared bench, hybrid chunk MRR@10 went from 0.600 to 0.611
+/// (projected on its top-30 lists) with the name match.
 pub(crate) const TRANSFORMER: Weights = Weights {
-    cosine: 0.964,
-    bm25: -0.045,
-    coverage: 1.468,
-    callable: 0.376,
-    impl_: 0.106,
-    type_def: 0.023,
+    cosine: 1.082,
+    bm25: -0.292,
+    coverage: 1.892,
+    name: 0.387,
+    callable: 0.446,
+    impl_: 0.124,
+    type_def: 0.135,
 };
 
 /// Weights for static (model2vec) embedders, whose cosines run on another
 /// scale and whose fusion leans on BM25; fitted with the static test model
-/// on the same queries: on the shared bench, hybrid went from 0.409 to 0.472.
+/// on the first 2,000 of the same queries: on the shared bench, hybrid
+/// went from 0.519 to 0.531 (projected) with the name match.
 pub(crate) const STATIC: Weights = Weights {
-    cosine: 1.144,
-    bm25: 1.035,
-    coverage: 2.383,
-    callable: 0.941,
-    impl_: 0.410,
-    type_def: -0.393,
+    cosine: 1.746,
+    bm25: 0.817,
+    coverage: 3.996,
+    name: 1.110,
+    callable: 1.202,
+    impl_: 0.339,
+    type_def: -0.126,
 };
 
 /// The weights for the index's embedding backend.
@@ -119,7 +130,14 @@ pub(crate) fn weights_for(backend: Option<&str>) -> Weights {
 
 impl Weights {
     /// `exp(w · features)` for one candidate.
-    pub fn multiplier(&self, cosine: f32, bm25: f32, coverage: f32, kind: KindClass) -> f32 {
+    pub fn multiplier(
+        &self,
+        cosine: f32,
+        bm25: f32,
+        coverage: f32,
+        name: f32,
+        kind: KindClass,
+    ) -> f32 {
         let prior = match kind {
             KindClass::Callable => self.callable,
             KindClass::Impl => self.impl_,
@@ -130,6 +148,7 @@ impl Weights {
         (self.cosine * cosine.clamp(-1.0, 1.0)
             + self.bm25 * bm25.clamp(0.0, 1.0)
             + self.coverage * coverage.clamp(0.0, 1.0)
+            + self.name * name.clamp(0.0, 1.0)
             + prior)
             .exp()
     }
@@ -137,7 +156,12 @@ impl Weights {
     /// The largest multiplier any candidate can get: lets the caller stop
     /// scoring candidates once none further down could reach the top.
     pub fn max_multiplier(&self) -> f32 {
-        (self.cosine.abs() + self.bm25.max(0.0) + self.coverage.max(0.0) + self.best_prior()).exp()
+        (self.cosine.abs()
+            + self.bm25.max(0.0)
+            + self.coverage.max(0.0)
+            + self.name.max(0.0)
+            + self.best_prior())
+        .exp()
     }
 
     /// The largest kind prior (0 for the `Other` baseline).
@@ -148,18 +172,40 @@ impl Weights {
     }
 }
 
-/// The query's analyzed terms with their IDF, for [`coverage`].
+/// The query's analyzed terms with their IDF, for [`QueryTerms::coverage`],
+/// and all its words, for [`QueryTerms::name_match`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QueryTerms {
     terms: Vec<(String, f32)>,
     total: f32,
+    /// Every analyzed term of the query, stop words included: a name part
+    /// such as `from` or `into` is matched by them.
+    words: HashSet<String>,
 }
 
 impl QueryTerms {
-    /// Terms and their inverse document frequencies (BM25's IDF).
-    pub fn new(terms: Vec<(String, f32)>) -> QueryTerms {
+    /// Terms with their inverse document frequencies (BM25's IDF), and the
+    /// analyzed terms of every word of the query.
+    pub fn new(terms: Vec<(String, f32)>, words: HashSet<String>) -> QueryTerms {
         let total = terms.iter().map(|(_, idf)| idf).sum();
-        QueryTerms { terms, total }
+        QueryTerms {
+            terms,
+            total,
+            words,
+        }
+    }
+
+    /// Share of a name's parts that the query mentions, 0–1; each part is
+    /// given as its analyzed forms (`recv` → `recv`, `receiv`). 0 for no parts.
+    pub fn name_match(&self, parts: &[HashSet<String>]) -> f32 {
+        if parts.is_empty() {
+            return 0.0;
+        }
+        let found = parts
+            .iter()
+            .filter(|forms| forms.iter().any(|f| self.words.contains(f)))
+            .count();
+        found as f32 / parts.len() as f32
     }
 
     /// IDF-weighted share of the terms present in `chunk_terms`, 0–1.
@@ -189,29 +235,34 @@ pub(crate) struct Reranker {
 
 impl Reranker {
     /// The features of one candidate, with the multiplier they earn.
+    /// `chunk_terms` are the analyzed terms of its text, name and path;
+    /// `name_parts` the analyzed forms of each part of its name.
     pub fn features(
         &self,
         cosine: Option<f32>,
         bm25_score: Option<f32>,
         chunk_terms: &HashSet<String>,
+        name_parts: &[HashSet<String>],
         kind: Option<ChunkKind>,
         named: bool,
     ) -> RerankFeatures {
         let cosine = cosine.unwrap_or(0.0);
         let bm25 = self.bm25_ratio(bm25_score);
         let coverage = self.terms.coverage(chunk_terms);
+        let name = self.terms.name_match(name_parts);
         let kind = class(kind, named);
         RerankFeatures {
             cosine,
             bm25,
             coverage,
+            name,
             kind,
-            multiplier: self.weights.multiplier(cosine, bm25, coverage, kind),
+            multiplier: self.weights.multiplier(cosine, bm25, coverage, name, kind),
         }
     }
 
     /// The largest multiplier a candidate can earn, known before its text is
-    /// analyzed (coverage taken at its best): candidates whose bound cannot
+    /// analyzed (coverage and name match taken at their best): candidates whose bound cannot
     /// reach the results are skipped unread.
     pub fn bound(
         &self,
@@ -226,8 +277,9 @@ impl Reranker {
             class(kind, named),
         );
         let w = &self.weights;
-        w.multiplier(cosine, bm25, 0.0, kind)
-            .max(w.multiplier(cosine, bm25, 1.0, kind))
+        // The multiplier is monotone in each feature: its best is at an end.
+        let best = |weight: f32| if weight > 0.0 { 1.0 } else { 0.0 };
+        w.multiplier(cosine, bm25, best(w.coverage), best(w.name), kind)
     }
 
     fn bm25_ratio(&self, bm25_score: Option<f32>) -> f32 {
@@ -270,6 +322,7 @@ mod tests {
         cosine: 1.0,
         bm25: 0.5,
         coverage: 2.0,
+        name: 0.6,
         callable: 0.3,
         impl_: -0.4,
         type_def: 0.1,
@@ -277,9 +330,9 @@ mod tests {
 
     #[test]
     fn multiplier_is_exp_of_the_weighted_features() {
-        let m = W.multiplier(0.5, 1.0, 0.25, KindClass::Impl);
-        assert!((m - (0.5f32 + 0.5 + 0.5 - 0.4).exp()).abs() < 1e-6);
-        assert!((W.multiplier(0.0, 0.0, 0.0, KindClass::Other) - 1.0).abs() < 1e-6);
+        let m = W.multiplier(0.5, 1.0, 0.25, 0.5, KindClass::Impl);
+        assert!((m - (0.5f32 + 0.5 + 0.5 + 0.3 - 0.4).exp()).abs() < 1e-6);
+        assert!((W.multiplier(0.0, 0.0, 0.0, 0.0, KindClass::Other) - 1.0).abs() < 1e-6);
     }
 
     #[test]
@@ -293,7 +346,7 @@ mod tests {
             KindClass::Named,
         ] {
             for cos in [-1.0, -0.3, 0.0, 1.0, 7.0] {
-                assert!(W.multiplier(cos, 1.0, 1.0, kind) <= max + 1e-5);
+                assert!(W.multiplier(cos, 1.0, 1.0, 1.0, kind) <= max + 1e-5);
             }
         }
     }
@@ -303,15 +356,20 @@ mod tests {
         for weights in [W, TRANSFORMER, STATIC] {
             let rr = Reranker {
                 weights,
-                terms: QueryTerms::new(vec![("a".into(), 1.0), ("b".into(), 2.0)]),
+                terms: QueryTerms::new(
+                    vec![("a".into(), 1.0), ("b".into(), 2.0)],
+                    set(&["a", "b"]),
+                ),
                 best_bm25: Some(10.0),
                 apply: true,
             };
             for terms in [vec![], vec!["a"], vec!["a", "b"]] {
-                let terms: HashSet<String> = terms.into_iter().map(String::from).collect();
-                for kind in [Some(ChunkKind::Method), Some(ChunkKind::Struct), None] {
-                    let x = rr.features(Some(0.4), Some(5.0), &terms, kind, false);
-                    assert!(x.multiplier <= rr.bound(Some(0.4), Some(5.0), kind, false) + 1e-6);
+                let terms = set(&terms);
+                for parts in [vec![], vec![set(&["a"])], vec![set(&["a"]), set(&["c"])]] {
+                    for kind in [Some(ChunkKind::Method), Some(ChunkKind::Struct), None] {
+                        let x = rr.features(Some(0.4), Some(5.0), &terms, &parts, kind, false);
+                        assert!(x.multiplier <= rr.bound(Some(0.4), Some(5.0), kind, false) + 1e-6);
+                    }
                 }
             }
         }
@@ -319,18 +377,35 @@ mod tests {
 
     #[test]
     fn a_named_definition_gets_the_best_kind_prior() {
-        let named = W.multiplier(0.0, 0.0, 0.0, KindClass::Named);
+        let named = W.multiplier(0.0, 0.0, 0.0, 0.0, KindClass::Named);
         assert!((named - 0.3f32.exp()).abs() < 1e-6);
     }
 
     #[test]
     fn coverage_weighs_rare_terms_more() {
-        let q = QueryTerms::new(vec![("socket".into(), 3.0), ("get".into(), 1.0)]);
-        let has = |ts: &[&str]| ts.iter().map(|s| s.to_string()).collect::<HashSet<_>>();
-        assert_eq!(q.coverage(&has(&["socket", "get"])), 1.0);
-        assert_eq!(q.coverage(&has(&["socket"])), 0.75);
-        assert_eq!(q.coverage(&has(&["get", "other"])), 0.25);
-        assert_eq!(QueryTerms::default().coverage(&has(&["x"])), 0.0);
+        let q = QueryTerms::new(vec![("socket".into(), 3.0), ("get".into(), 1.0)], set(&[]));
+        assert_eq!(q.coverage(&set(&["socket", "get"])), 1.0);
+        assert_eq!(q.coverage(&set(&["socket"])), 0.75);
+        assert_eq!(q.coverage(&set(&["get", "other"])), 0.25);
+        assert_eq!(QueryTerms::default().coverage(&set(&["x"])), 0.0);
+    }
+
+    #[test]
+    fn name_match_counts_the_parts_the_query_mentions() {
+        // "Receives a datagram from the socket"
+        let q = QueryTerms::new(
+            vec![],
+            set(&["receiv", "a", "datagram", "from", "the", "socket"]),
+        );
+        let recv = set(&["recv", "receiv"]);
+        assert_eq!(q.name_match(&[recv.clone()]), 1.0);
+        assert_eq!(q.name_match(&[set(&["tri"]), recv.clone()]), 0.5);
+        assert_eq!(q.name_match(&[set(&["from"]), set(&["std"])]), 0.5);
+        assert_eq!(q.name_match(&[]), 0.0);
+    }
+
+    fn set(terms: &[&str]) -> HashSet<String> {
+        terms.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]

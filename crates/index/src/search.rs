@@ -187,7 +187,10 @@ impl IndexReader {
                 let searcher = self.searcher.searcher();
                 Some(Reranker {
                     weights: rerank::weights_for(snap.spec.as_ref().map(|s| s.backend.as_str())),
-                    terms: QueryTerms::new(self.bm25.query_terms(&searcher, text)?),
+                    terms: QueryTerms::new(
+                        self.bm25.query_terms(&searcher, text)?,
+                        self.bm25.chunk_terms(&[text])?,
+                    ),
                     best_bm25: bm25_list.first().map(|(_, s)| *s),
                     apply: r.rerank,
                 })
@@ -254,7 +257,10 @@ impl IndexReader {
                         }
                         let qualified = m.qualified.as_deref().unwrap_or_default();
                         let terms = self.bm25.chunk_terms(&[&m.content, qualified, &m.path])?;
-                        let x = rr.features(cosine, bm25, &terms, m.kind, named);
+                        let name = self
+                            .bm25
+                            .name_parts(m.symbol.as_deref().unwrap_or_default())?;
+                        let x = rr.features(cosine, bm25, &terms, &name, m.kind, named);
                         if rr.apply {
                             score *= x.multiplier;
                         }

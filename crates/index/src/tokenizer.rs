@@ -95,6 +95,31 @@ pub fn split_code(text: &str) -> Vec<String> {
     out
 }
 
+/// The parts of a definition's name, lowercased, for the reranker's name
+/// match: the last segment of a path (`Console.print` → `print`), split
+/// at `_`, `-` and case changes, letters glued to a number kept as one
+/// unit (`read_i32_le` → `read`, `i32`, `le`).
+pub(crate) fn name_units(name: &str) -> Vec<String> {
+    let last = name
+        .rsplit(['.', ':'])
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    let mut out: Vec<String> = Vec::new();
+    for word in last.split(|c: char| !c.is_alphanumeric()) {
+        let mut prev_letters = false;
+        for (from, to) in word_parts(word) {
+            let part = word[from..to].to_lowercase();
+            let digits = part.starts_with(|c: char| c.is_ascii_digit());
+            match out.last_mut() {
+                Some(last) if digits && prev_letters => last.push_str(&part),
+                _ => out.push(part),
+            }
+            prev_letters = !digits;
+        }
+    }
+    out
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -201,7 +226,24 @@ fn word_parts(word: &str) -> Vec<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_code;
+    use super::{name_units, split_code};
+
+    #[test]
+    fn name_units_are_the_parts_of_the_last_segment() {
+        assert_eq!(name_units("try_recv"), ["try", "recv"]);
+        assert_eq!(name_units("read_i32_le"), ["read", "i32", "le"]);
+        assert_eq!(
+            name_units("set_multicast_loop_v4"),
+            ["set", "multicast", "loop", "v4"]
+        );
+        assert_eq!(name_units("Console.print"), ["print"]);
+        assert_eq!(name_units("JoinSet::abort_all"), ["abort", "all"]);
+        assert_eq!(name_units("parseHTTPRequest"), ["parse", "http", "request"]);
+        assert_eq!(name_units("sha256"), ["sha256"]);
+        assert_eq!(name_units("(IpAddr, u16)"), ["ip", "addr", "u16"]);
+        assert_eq!(name_units("__init__"), ["init"]);
+        assert!(name_units("").is_empty());
+    }
 
     #[test]
     fn splits_identifier_styles() {

@@ -134,6 +134,7 @@ fn rerank_multiplies_boosted_scores_by_its_reported_factor() {
     for h in &ranked {
         let f = h.rerank.expect("hybrid hits carry the reranker's features");
         assert!((0.0..=1.0).contains(&f.coverage), "{f:?}");
+        assert!((0.0..=1.0).contains(&f.name), "{f:?}");
         assert!((0.0..=1.0).contains(&f.bm25), "{f:?}");
         if let Some(p) = plain.iter().find(|p| p.id == h.id) {
             // Switched off, the features are still reported but not applied.
