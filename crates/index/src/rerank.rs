@@ -398,8 +398,8 @@ mod tests {
             set(&["receiv", "a", "datagram", "from", "the", "socket"]),
         );
         let recv = set(&["recv", "receiv"]);
-        assert_eq!(q.name_match(&[recv.clone()]), 1.0);
-        assert_eq!(q.name_match(&[set(&["tri"]), recv.clone()]), 0.5);
+        assert_eq!(q.name_match(std::slice::from_ref(&recv)), 1.0);
+        assert_eq!(q.name_match(&[set(&["tri"]), recv]), 0.5);
         assert_eq!(q.name_match(&[set(&["from"]), set(&["std"])]), 0.5);
         assert_eq!(q.name_match(&[]), 0.0);
     }
