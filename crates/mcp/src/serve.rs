@@ -5,7 +5,7 @@ use crate::freshness::start_watcher;
 use crate::server::{AmanServer, WatchState};
 use crate::stdout_guard::protocol_stdout;
 use crate::watcher::TreeWatcher;
-use crate::writer::IndexWriterHandle;
+use crate::writer::{IndexRunHook, IndexWriterHandle};
 use amanmcp_engine::Engine;
 use anyhow::Context;
 use rmcp::ServiceExt;
@@ -16,12 +16,16 @@ use std::time::Duration;
 const WRITER_STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What `serve` does besides answering queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ServeOptions {
     /// Watch the tree and update the index as files change.
     pub watch: bool,
     /// Reconcile the index with the tree at start (creating it if missing).
     pub auto_index: bool,
+    /// Called with `true` when a background index run starts embedding and
+    /// `false` after each run, so the binary can tune process-wide resources
+    /// (its allocator's purge delay) for bulk embedding, then for queries.
+    pub on_index_run: Option<IndexRunHook>,
 }
 
 impl Default for ServeOptions {
@@ -29,7 +33,18 @@ impl Default for ServeOptions {
         ServeOptions {
             watch: true,
             auto_index: true,
+            on_index_run: None,
         }
+    }
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("watch", &self.watch)
+            .field("auto_index", &self.auto_index)
+            .field("on_index_run", &self.on_index_run.is_some())
+            .finish()
     }
 }
 
@@ -51,7 +66,7 @@ pub fn serve_stdio(engine: Arc<Engine>, opts: ServeOptions) -> anyhow::Result<()
 
 async fn run(engine: Arc<Engine>, opts: ServeOptions) -> anyhow::Result<()> {
     let output = protocol_stdout().context("cannot set up the protocol output")?;
-    let writer = IndexWriterHandle::start(engine.clone());
+    let writer = IndexWriterHandle::start(engine.clone(), opts.on_index_run.clone());
     if opts.auto_index {
         engine.set_stale(true);
         writer.request_reconcile(false, None, None);

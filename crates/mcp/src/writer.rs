@@ -108,24 +108,8 @@ struct Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding this lock cannot leave the queue in a state
-        // worse than "some work lost"; keep serving.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Handle to the writer thread; cheap to clone.
-#[derive(Clone)]
-pub struct IndexWriterHandle {
-    shared: Arc<Shared>,
-    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
-}
-
-impl IndexWriterHandle {
-    /// Starts the writer thread for `engine`.
-    pub fn start(engine: Arc<Engine>) -> IndexWriterHandle {
-        let shared = Arc::new(Shared {
+    fn new() -> Shared {
+        Shared {
             state: Mutex::new(State {
                 queue: Queue::default(),
                 running: None,
@@ -135,11 +119,36 @@ impl IndexWriterHandle {
                 last_write: None,
             }),
             wake: Condvar::new(),
-        });
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the queue in a state
+        // worse than "some work lost"; keep serving.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Called with `true` when an index run of the writer thread starts
+/// embedding chunks and with `false` after every run (see
+/// `ServeOptions::on_index_run`).
+pub type IndexRunHook = Arc<dyn Fn(bool) + Send + Sync>;
+
+/// Handle to the writer thread; cheap to clone.
+#[derive(Clone)]
+pub struct IndexWriterHandle {
+    shared: Arc<Shared>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl IndexWriterHandle {
+    /// Starts the writer thread for `engine`; `on_run` brackets each run.
+    pub fn start(engine: Arc<Engine>, on_run: Option<IndexRunHook>) -> IndexWriterHandle {
+        let shared = Arc::new(Shared::new());
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("amanmcp-writer".into())
-            .spawn(move || writer_loop(&engine, &worker))
+            .spawn(move || writer_loop(&engine, &worker, on_run))
             .map_err(|e| tracing::error!("cannot start the index writer thread: {e}"))
             .ok();
         IndexWriterHandle {
@@ -270,7 +279,7 @@ enum Job {
     Update(Vec<PathBuf>),
 }
 
-fn writer_loop(engine: &Engine, shared: &Shared) {
+fn writer_loop(engine: &Engine, shared: &Shared, on_run: Option<IndexRunHook>) {
     loop {
         let (job, cancel) = {
             let mut state = shared.lock();
@@ -335,7 +344,10 @@ fn writer_loop(engine: &Engine, shared: &Shared) {
             (job, cancel)
         };
         engine.set_stale(true);
-        run_job(engine, shared, job, &cancel);
+        run_job(engine, shared, job, &cancel, on_run.as_ref());
+        if let Some(hook) = &on_run {
+            hook(false);
+        }
         let mut state = shared.lock();
         state.running = None;
         let idle = state.queue.reconcile.is_none() && state.queue.paths.is_empty();
@@ -347,7 +359,13 @@ fn writer_loop(engine: &Engine, shared: &Shared) {
     }
 }
 
-fn run_job(engine: &Engine, shared: &Shared, job: Job, cancel: &CancelFlag) {
+fn run_job(
+    engine: &Engine,
+    shared: &Shared,
+    job: Job,
+    cancel: &CancelFlag,
+    on_run: Option<&IndexRunHook>,
+) {
     match job {
         Job::Reconcile {
             force,
@@ -357,6 +375,7 @@ fn run_job(engine: &Engine, shared: &Shared, job: Job, cancel: &CancelFlag) {
             let sink = TrackingSink {
                 shared,
                 forward: progress.clone(),
+                on_run,
             };
             let started = Instant::now();
             let result = engine.index(force, &sink, cancel);
@@ -483,10 +502,18 @@ fn become_reader(state: &mut State, reason: &str) {
 struct TrackingSink<'a> {
     shared: &'a Shared,
     forward: Vec<Arc<dyn ProgressSink>>,
+    /// Told when the run starts embedding (a reconcile that finds nothing
+    /// new never does).
+    on_run: Option<&'a IndexRunHook>,
 }
 
 impl ProgressSink for TrackingSink<'_> {
     fn phase(&self, name: &str, total: Option<u64>) {
+        if name == "embed" && total.is_some_and(|n| n > 0) {
+            if let Some(hook) = self.on_run {
+                hook(true);
+            }
+        }
         if let Some(r) = self.shared.lock().running.as_mut() {
             r.phase = Some((name.to_string(), total, 0));
         }
@@ -516,5 +543,29 @@ impl ProgressSink for TrackingSink<'_> {
         for f in &self.forward {
             f.finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_hook_hears_of_embedding_only_when_there_is_some() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        let hook: IndexRunHook = Arc::new(move |on| seen.lock().unwrap().push(on));
+        let shared = Shared::new();
+        let sink = TrackingSink {
+            shared: &shared,
+            forward: Vec::new(),
+            on_run: Some(&hook),
+        };
+        sink.phase("scan", None);
+        sink.phase("index", Some(12));
+        sink.phase("embed", Some(0));
+        assert!(calls.lock().unwrap().is_empty(), "nothing to embed");
+        sink.phase("embed", Some(40));
+        assert_eq!(*calls.lock().unwrap(), [true]);
     }
 }

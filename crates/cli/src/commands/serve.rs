@@ -7,6 +7,7 @@ use amanmcp_mcp::{serve_stdio, ServeOptions};
 use anyhow::Result;
 
 use super::open_engine;
+use crate::allocator::{self, Workload};
 use crate::args::{GlobalArgs, ServeArgs};
 
 /// Opens the project and serves until the client disconnects. Indexing (or
@@ -23,6 +24,13 @@ pub fn run(g: &GlobalArgs, a: ServeArgs) -> Result<ExitCode> {
         ServeOptions {
             watch: !a.no_watch,
             auto_index: !a.no_auto_index,
+            on_index_run: Some(Arc::new(|running: bool| {
+                allocator::tune_for(if running {
+                    Workload::Embedding
+                } else {
+                    Workload::Queries
+                })
+            })),
         },
     )?;
     Ok(ExitCode::SUCCESS)
