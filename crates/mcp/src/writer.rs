@@ -142,7 +142,8 @@ pub struct IndexWriterHandle {
 }
 
 impl IndexWriterHandle {
-    /// Starts the writer thread for `engine`; `on_run` brackets each run.
+    /// Starts the writer thread for `engine`; `on_run` hears when a run
+    /// starts embedding and when each run ends.
     pub fn start(engine: Arc<Engine>, on_run: Option<IndexRunHook>) -> IndexWriterHandle {
         let shared = Arc::new(Shared::new());
         let worker = shared.clone();
