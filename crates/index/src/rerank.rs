@@ -262,8 +262,8 @@ impl Reranker {
     }
 
     /// The largest multiplier a candidate can earn, known before its text is
-    /// analyzed (coverage and name match taken at their best): candidates whose bound cannot
-    /// reach the results are skipped unread.
+    /// analyzed (coverage and name match taken at their best): candidates
+    /// whose bound cannot reach the results are skipped unread.
     pub fn bound(
         &self,
         cosine: Option<f32>,
